@@ -1,0 +1,90 @@
+# confab: see README.md.  The two commands a user needs:
+#	make run	build and start a complete local stack on 127.0.0.1:8080
+#	make check	build with ASan+UBSan and run every test
+#
+# MODE=release (default) builds into build/release and bin/;
+# MODE=check builds the same sources with sanitizers into build/check.
+
+MODE	?= release
+CC	?= cc
+PKGS	 = libevent libevent_pthreads hiredis libcjson openssl libsystemd libjwt
+CPPFLAGS += -D_GNU_SOURCE -iquote common $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wno-unused-parameter -Wshadow
+LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lwslay \
+	   -lhttp_parser -lpthread -lm
+
+ifeq ($(MODE),check)
+OUT	 = build/check
+BINDIR	 = build/check/bin
+OPT	 = -O1 -g -fno-omit-frame-pointer \
+	   -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+OUT	 = build/release
+BINDIR	 = bin
+OPT	 = -O2 -g
+endif
+CFLAGS	?=
+CFLAGS	+= -std=c11 $(OPT) $(WARN)
+LDFLAGS	+= $(OPT)
+
+COMMON_SRC	= $(wildcard common/*.c)
+GATEWAY_SRC	= $(wildcard gateway/*.c)
+PRESENCE_SRC	= $(wildcard presence-svc/*.c)
+QUEUE_SRC	= $(wildcard queue-svc/*.c)
+AI_SRC		= $(wildcard ai-bridge/*.c)
+CTL_SRC		= $(wildcard tools/confabctl*.c)
+UNIT_SRC	= $(wildcard tests/unit/*.c)
+
+obj = $(patsubst %.c,$(OUT)/%.o,$(1))
+LIBCONFAB	= $(OUT)/libconfab.a
+PROGRAMS	= confab-gateway confab-presence confab-queue confab-ai confabctl
+BINS		= $(addprefix $(BINDIR)/,$(PROGRAMS))
+
+.PHONY: all run check unit interop clean deps
+all: $(BINS)
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -Igateway -c -o $@ $<
+
+$(LIBCONFAB): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+define link
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endef
+
+$(BINDIR)/confab-gateway: $(call obj,$(GATEWAY_SRC)) $(LIBCONFAB) ; $(link)
+$(BINDIR)/confab-presence: $(call obj,$(PRESENCE_SRC)) $(LIBCONFAB) ; $(link)
+$(BINDIR)/confab-queue: $(call obj,$(QUEUE_SRC)) $(LIBCONFAB) ; $(link)
+$(BINDIR)/confab-ai: $(call obj,$(AI_SRC)) $(LIBCONFAB) ; $(link)
+$(BINDIR)/confabctl: $(call obj,$(CTL_SRC)) $(LIBCONFAB) ; $(link)
+
+# Unit tests link the gateway's codec objects too (everything but main).
+GATEWAY_LIB_SRC = $(filter-out gateway/main.c,$(GATEWAY_SRC))
+$(OUT)/check_unit: $(call obj,$(UNIT_SRC) $(GATEWAY_LIB_SRC)) $(LIBCONFAB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs check) $(LDLIBS)
+
+deps:
+	scripts/deps.sh
+
+run: deps
+	$(MAKE) all
+	scripts/run-local.sh
+
+# The test command of the README.  Everything runs against the
+# sanitizer build, with a private redis-server on a free port.
+check: deps
+	$(MAKE) MODE=check all build/check/check_unit
+	scripts/test.sh build/check
+
+unit: $(OUT)/check_unit
+	$(OUT)/check_unit
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

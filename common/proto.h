@@ -1,0 +1,75 @@
+/*
+ * The frame of every NNG message between confab processes: a fixed,
+ * versioned 16-byte header, the org id, then a JSON body.
+ *
+ *	offset	size	field
+ *	0	2	magic "CF"
+ *	2	1	version (CM_PROTO_VERSION)
+ *	3	1	type (enum cm_msg_type)
+ *	4	2	status, big endian (requests: 0; replies: enum cm_status)
+ *	6	1	org length (0..CM_ORG_MAX)
+ *	7	1	reserved, 0
+ *	8	8	correlation id, big endian (echoed by the reply)
+ *	16	n	org bytes (not NUL terminated on the wire)
+ *	16+n	rest	body: JSON text (may be empty)
+ *
+ * A frame that fails to decode gets a CM_ST_BAD_FRAME reply, never a crash.
+ */
+#ifndef CM_PROTO_H
+#define CM_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CM_PROTO_VERSION	1
+#define CM_FRAME_HDR_LEN	16
+#define CM_ORG_MAX		64
+
+enum cm_msg_type {
+	CM_MSG_PING = 1,	/* health: body {} -> {"service":..,"redis":..} */
+	CM_MSG_SOCKET_OPEN,	/* a Socket.IO socket connected (presence) */
+	CM_MSG_SOCKET_CLOSE,	/* it disconnected (presence) */
+	CM_MSG_SOCKET_REFRESH,	/* a worker's live sockets, every 30 s */
+	CM_MSG_EVENT,		/* a client event to its owning service */
+	CM_MSG_REST,		/* a /chat/... HTTP request to its owner */
+	CM_MSG_TYPE_MAX
+};
+
+enum cm_status {
+	CM_ST_OK = 0,
+	CM_ST_BAD_FRAME = 1,	/* undecodable frame or body */
+	CM_ST_UNKNOWN_TYPE = 2,	/* no handler for this type */
+	CM_ST_ERROR = 3,	/* handler failed; body has {"error":{..}} */
+	CM_ST_UNAVAILABLE = 4,	/* Redis down or similar; retry later */
+};
+
+struct cm_frame {
+	uint8_t		 type;
+	uint16_t	 status;
+	uint64_t	 corr;
+	char		 org[CM_ORG_MAX + 1];	/* NUL terminated */
+	const char	*body;			/* borrowed; not terminated */
+	size_t		 body_len;
+};
+
+/*
+ * Decodes buf into f.  f->body points into buf (borrowed: valid while
+ * buf is).  Returns 0, or -1 if the magic, version, lengths or the org
+ * bytes (printable ASCII only) are wrong.
+ */
+int	cm_frame_decode(const void *buf, size_t len, struct cm_frame *f);
+
+/* Bytes that cm_frame_encode() writes for f. */
+size_t	cm_frame_size(const struct cm_frame *f);
+
+/*
+ * Writes f (header, org, body) into out, which has room for
+ * cm_frame_size(f) bytes.  Returns the length, or 0 if the org is too
+ * long or not printable.
+ */
+size_t	cm_frame_encode(const struct cm_frame *f, void *out);
+
+/* Human name of a type, "unknown" if out of range.  For logs. */
+const char *cm_msg_type_name(int type);
+
+#endif

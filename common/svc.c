@@ -1,0 +1,390 @@
+/*
+ * The service skeleton (svc.h): command line, config, the NNG rep0
+ * listener, a pool of request threads and the signal loop.
+ *
+ * Each request thread owns one nng_ctx, one nng_aio and one hiredis
+ * connection, and runs receive -> decode -> dispatch -> reply in a
+ * plain blocking loop.  The main thread, once the pool runs, does
+ * nothing but sigwait(): every signal is blocked in every thread
+ * (NNG's own included, since the mask is set before NNG starts them),
+ * so no code ever runs in signal context.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "svc.h"
+#include "util.h"
+
+/*
+ * An idle thread wakes this often to see whether the service is
+ * stopping and whether its Redis link is due for a reconnect.
+ */
+#define SVC_IDLE_TICK_MS	250
+#define SVC_SEND_TIMEOUT_MS	2000
+#define SVC_BACKOFF_MIN_MS	100
+#define SVC_BACKOFF_MAX_MS	5000
+
+struct svc;
+
+/* One request thread. */
+struct svc_thread {
+	struct svc		*svc;
+	struct cm_svc_ctx	 ctx;		/* lent to handlers */
+	pthread_t		 tid;
+	nng_ctx			 nctx;
+	nng_aio			*aio;
+	int64_t			 retry_at;	/* monotonic ms: next connect */
+	int			 backoff_ms;	/* 0 while Redis is fine */
+};
+
+struct svc {
+	const struct cm_svc_def	*def;
+	const char		*cfg_path;	/* NULL: the default */
+	struct cm_cfg		 cfg;
+	nng_socket		 sock;
+	atomic_int		 stopping;
+	struct svc_thread	*threads;
+	int			 nthreads;	/* started */
+};
+
+static int	 svc_args(struct svc *, int, char **, int *);
+static int	 svc_ipc_mkdir(const char *);
+static int	 svc_listen(struct svc *);
+static int	 svc_start(struct svc *);
+static void	 svc_signals(struct svc *, const sigset_t *);
+static void	 svc_stop(struct svc *);
+static void	*svc_thread_main(void *);
+static nng_msg	*svc_serve(struct svc_thread *, nng_msg *);
+static void	 svc_redis_ensure(struct svc_thread *);
+
+int
+cm_svc_main(const struct cm_svc_def *def, int argc, char **argv)
+{
+	struct svc	 svc;
+	sigset_t	 set;
+	int		 check_only, status;
+
+	memset(&svc, 0, sizeof(svc));
+	svc.def = def;
+	cm_log_init(def->name);
+	if ((status = svc_args(&svc, argc, argv, &check_only)) != 0)
+		return (status == -1 ? 0 : status);
+	if (cm_cfg_load(&svc.cfg, svc.cfg_path) == -1)
+		return (EX_CONFIG);		/* cm_cfg_load said why */
+	if (check_only) {
+		cm_log_notice("msg=\"config ok\"");
+		cm_cfg_free(&svc.cfg);
+		return (0);
+	}
+
+	/* Before any thread exists, so that every thread inherits it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (svc_listen(&svc) == -1) {
+		cm_cfg_free(&svc.cfg);
+		return (EX_UNAVAILABLE);
+	}
+	if (svc_start(&svc) == -1) {
+		svc_stop(&svc);
+		return (EX_OSERR);
+	}
+	cm_log_notice("msg=listening address=\"%s\" threads=%d",
+	    def->address(&svc.cfg), svc.nthreads);
+	sd_notify(0, "READY=1");
+	svc_signals(&svc, &set);
+	svc_stop(&svc);
+	return (0);
+}
+
+/*
+ * Parses NAME [-c config] [-t] [-h].  Returns 0 to go on, -1 after -h,
+ * or EX_USAGE after printing the usage.
+ */
+static int
+svc_args(struct svc *s, int argc, char **argv, int *check_only)
+{
+	int	 ch;
+
+	*check_only = 0;
+	while ((ch = getopt(argc, argv, "c:th")) != -1) {
+		switch (ch) {
+		case 'c':
+			s->cfg_path = optarg;
+			break;
+		case 't':
+			*check_only = 1;
+			break;
+		case 'h':
+			fprintf(stdout, "usage: %s [-c config] [-t] [-h]\n",
+			    argv[0]);
+			return (-1);
+		default:
+			goto usage;
+		}
+	}
+	if (optind == argc)
+		return (0);
+usage:
+	fprintf(stderr, "usage: %s [-c config] [-t] [-h]\n", argv[0]);
+	return (EX_USAGE);
+}
+
+/* For an ipc:// URL, creates the socket's directory (mkdir -p). */
+static int
+svc_ipc_mkdir(const char *url)
+{
+	char	 path[PATH_MAX], *p, c;
+
+	if (strncmp(url, "ipc://", 6) != 0)
+		return (0);
+	if (cm_strlcpy(path, url + 6, sizeof(path)) >= sizeof(path))
+		return (cm_fail("msg=\"ipc path too long\" address=\"%s\"",
+		    url));
+	if ((p = strrchr(path, '/')) == NULL || p == path)
+		return (0);
+	*p = '\0';
+	for (p = path + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			return (cm_fail("msg=\"cannot create directory\" "
+			    "path=\"%s\" err=\"%s\"", path, strerror(errno)));
+		if ((*p = c) == '\0')
+			return (0);
+	}
+}
+
+static int
+svc_listen(struct svc *s)
+{
+	const char	*url = s->def->address(&s->cfg);
+	int		 rv;
+
+	if (url == NULL || url[0] == '\0')
+		return (cm_fail("msg=\"no address configured\""));
+	if (svc_ipc_mkdir(url) == -1)
+		return (-1);
+	if ((rv = nng_rep0_open(&s->sock)) != 0)
+		return (cm_fail("msg=\"nng_rep0_open failed\" err=\"%s\"",
+		    nng_strerror(rv)));
+	if ((rv = nng_listen(s->sock, url, NULL, 0)) != 0) {
+		nng_close(s->sock);
+		return (cm_fail("msg=\"cannot listen\" address=\"%s\" "
+		    "err=\"%s\"", url, nng_strerror(rv)));
+	}
+	return (0);
+}
+
+/* Starts cfg->service_threads request threads; -1 if one fails. */
+static int
+svc_start(struct svc *s)
+{
+	struct svc_thread	*t;
+	int			 i, n = s->cfg.service_threads, rv;
+
+	s->threads = cm_calloc((size_t)n, sizeof(*s->threads));
+	for (i = 0; i < n; i++) {
+		t = &s->threads[i];
+		t->svc = s;
+		t->ctx.cfg = &s->cfg;
+		t->ctx.app = s->def->app;
+		t->ctx.thread = i;
+		if ((rv = nng_ctx_open(&t->nctx, s->sock)) != 0 ||
+		    (rv = nng_aio_alloc(&t->aio, NULL, NULL)) != 0)
+			return (cm_fail("msg=\"nng context failed\" err=\"%s\"",
+			    nng_strerror(rv)));
+		if ((rv = pthread_create(&t->tid, NULL, svc_thread_main,
+		    t)) != 0) {
+			nng_aio_free(t->aio);
+			return (cm_fail("msg=\"pthread_create failed\" "
+			    "err=\"%s\"", strerror(rv)));
+		}
+		s->nthreads++;
+	}
+	return (0);
+}
+
+/* Waits for signals until SIGTERM or SIGINT. */
+static void
+svc_signals(struct svc *s, const sigset_t *set)
+{
+	struct cm_cfg	 cfg;
+	int		 sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		switch (sig) {
+		case SIGTERM:
+		case SIGINT:
+			cm_log_notice("msg=stopping signal=%s",
+			    sig == SIGTERM ? "TERM" : "INT");
+			return;
+		case SIGHUP:
+			/*
+			 * Only the log level takes effect without a
+			 * restart: the threads hold pointers into s->cfg.
+			 * cm_cfg_load() applies the new level itself.
+			 */
+			if (cm_cfg_load(&cfg, s->cfg_path) == -1) {
+				cm_log_warn("msg=\"reload refused\"");
+				break;
+			}
+			cm_log_notice("msg=reloaded log_level=%s",
+			    cfg.log_level);
+			cm_cfg_free(&cfg);
+			break;
+		default:
+			break;			/* SIGUSR1: nothing to reopen */
+		}
+	}
+}
+
+/*
+ * Lets every thread finish the request in hand (its reply still goes
+ * out), joins them, then closes the socket.  Requests still queued in
+ * NNG are lost with it; the gateway's REQ side resends them to the
+ * next instance.
+ */
+static void
+svc_stop(struct svc *s)
+{
+	struct svc_thread	*t;
+	int			 i;
+
+	sd_notify(0, "STOPPING=1");
+	atomic_store(&s->stopping, 1);
+	for (i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i].tid, NULL);
+	nng_close(s->sock);
+	for (i = 0; i < s->nthreads; i++) {
+		t = &s->threads[i];
+		nng_aio_free(t->aio);
+		if (t->ctx.redis != NULL)
+			redisFree(t->ctx.redis);
+	}
+	free(s->threads);
+	cm_cfg_free(&s->cfg);
+	cm_log_notice("msg=stopped");
+}
+
+/* ------------------------------------------------------------------ */
+
+static void *
+svc_thread_main(void *arg)
+{
+	struct svc_thread	*t = arg;
+	nng_msg			*msg, *reply;
+	int			 rv;
+
+	svc_redis_ensure(t);
+	while (!atomic_load(&t->svc->stopping)) {
+		nng_aio_set_timeout(t->aio, SVC_IDLE_TICK_MS);
+		nng_ctx_recv(t->nctx, t->aio);
+		nng_aio_wait(t->aio);
+		if ((rv = nng_aio_result(t->aio)) != 0) {
+			if (rv == NNG_ECLOSED)
+				break;
+			if (rv != NNG_ETIMEDOUT)
+				cm_log_warn("msg=\"receive failed\" err=\"%s\"",
+				    nng_strerror(rv));
+			svc_redis_ensure(t);
+			continue;
+		}
+		msg = nng_aio_get_msg(t->aio);
+		reply = svc_serve(t, msg);
+		nng_msg_free(msg);
+		if (reply == NULL)
+			continue;
+		nng_aio_set_timeout(t->aio, SVC_SEND_TIMEOUT_MS);
+		nng_aio_set_msg(t->aio, reply);
+		nng_ctx_send(t->nctx, t->aio);
+		nng_aio_wait(t->aio);
+		if ((rv = nng_aio_result(t->aio)) != 0) {
+			/* On failure the message is still ours. */
+			nng_msg_free(reply);
+			cm_log_warn("msg=\"reply not sent\" err=\"%s\"",
+			    nng_strerror(rv));
+		}
+	}
+	return (NULL);
+}
+
+/* Answers one request; returns the reply message, owned by the caller. */
+static nng_msg *
+svc_serve(struct svc_thread *t, nng_msg *msg)
+{
+	nng_msg	*reply = NULL;
+	void	*out;
+	size_t	 len;
+	int	 rv;
+
+	svc_redis_ensure(t);
+	out = cm_svc_handle(t->svc->def, &t->ctx, nng_msg_body(msg),
+	    nng_msg_len(msg), &len);
+	if (out == NULL)
+		return (NULL);
+	if ((rv = nng_msg_alloc(&reply, 0)) != 0 ||
+	    (rv = nng_msg_append(reply, out, len)) != 0) {
+		cm_log_warn("msg=\"reply not built\" err=\"%s\"",
+		    nng_strerror(rv));
+		if (reply != NULL)
+			nng_msg_free(reply);
+		reply = NULL;
+	}
+	free(out);
+	return (reply);
+}
+
+/*
+ * Connects the thread's Redis link if it is down and a retry is due.
+ * A request arriving in between finds ctx.redis NULL and fails fast.
+ */
+static void
+svc_redis_ensure(struct svc_thread *t)
+{
+	int64_t	 now;
+
+	if (t->ctx.redis != NULL) {
+		t->backoff_ms = 0;
+		return;
+	}
+	if ((now = cm_mono_ms()) < t->retry_at)
+		return;
+	if ((t->ctx.redis = cm_redis_connect(t->ctx.cfg)) != NULL) {
+		if (t->backoff_ms != 0)
+			cm_log_notice("msg=\"redis connected\" thread=%d",
+			    t->ctx.thread);
+		t->backoff_ms = 0;
+		return;
+	}
+	if (t->backoff_ms == 0)
+		t->backoff_ms = SVC_BACKOFF_MIN_MS;
+	else if ((t->backoff_ms *= 2) > SVC_BACKOFF_MAX_MS)
+		t->backoff_ms = SVC_BACKOFF_MAX_MS;
+	t->retry_at = now + t->backoff_ms;
+}
+

@@ -1,0 +1,132 @@
+/*
+ * Engine.IO v4 over a WebSocket: the open packet, the server-driven
+ * heartbeat (we ping every pingInterval; no pong within pingTimeout
+ * closes), and message packets, which carry Socket.IO.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "gw.h"
+#include "log.h"
+
+static void
+eio_send(struct gw_conn *c, const char *packet)
+{
+	gw_ws_send_text(c, packet, strlen(packet));
+}
+
+static void
+eio_arm(struct gw_conn *c, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+eio_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_conn *c = arg;
+	const struct cm_cfg *cfg = c->w->cfg;
+
+	if (c->closed)
+		return;
+	if ((c->sock == NULL || !c->sock->connected) &&
+	    cm_mono_ms() - c->opened_ms >= cfg->connect_timeout_ms) {
+		cm_log_info("msg=\"no socket.io connect in time\" ip=%s",
+		    c->ip);
+		gw_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "connect timeout");
+		return;
+	}
+	if (c->awaiting_pong) {
+		cm_log_info("msg=\"ping timeout\" ip=%s eio=%s", c->ip,
+		    c->eio_sid);
+		gw_sio_close(c, "ping timeout");
+		gw_ws_close(c, WSLAY_CODE_GOING_AWAY, "ping timeout");
+		return;
+	}
+	eio_send(c, "2");
+	c->awaiting_pong = 1;
+	eio_arm(c, cfg->ping_timeout_ms);
+}
+
+void
+gw_eio_open(struct gw_conn *c)
+{
+	const struct cm_cfg *cfg = c->w->cfg;
+	char id[24], open[256];
+
+	cm_random_id(id, 20);
+	snprintf(c->eio_sid, sizeof(c->eio_sid), "%s.%d", id, c->w->slot);
+	snprintf(open, sizeof(open), "0{\"sid\":\"%s\",\"upgrades\":[],"
+	    "\"pingInterval\":%d,\"pingTimeout\":%d,\"maxPayload\":%d}",
+	    c->eio_sid, cfg->ping_interval_ms, cfg->ping_timeout_ms,
+	    cfg->max_payload);
+	eio_send(c, open);
+	c->timer = evtimer_new(c->w->base, eio_timer_cb, c);
+	eio_arm(c, cfg->ping_interval_ms < cfg->connect_timeout_ms ?
+	    cfg->ping_interval_ms : cfg->connect_timeout_ms);
+}
+
+void
+gw_eio_on_text(struct gw_conn *c, const char *p, size_t len)
+{
+	char pong[64];
+
+	if (len == 0) {
+		gw_ws_close(c, WSLAY_CODE_PROTOCOL_ERROR, "empty packet");
+		return;
+	}
+	switch (p[0]) {
+	case '4':			/* message: Socket.IO */
+		gw_sio_on_packet(c, p + 1, len - 1);
+		break;
+	case '3':			/* pong */
+		if (c->awaiting_pong) {
+			c->awaiting_pong = 0;
+			eio_arm(c, c->w->cfg->ping_interval_ms);
+		}
+		break;
+	case '2':			/* ping (probe): answer in kind */
+		snprintf(pong, sizeof(pong), "3%.*s",
+		    (int)(len - 1 < 32 ? len - 1 : 32), p + 1);
+		eio_send(c, pong);
+		break;
+	case '1':			/* close */
+		gw_sio_close(c, "client namespace disconnect");
+		gw_ws_close(c, WSLAY_CODE_NORMAL_CLOSURE, "");
+		break;
+	case '5':			/* upgrade, noop: nothing to do */
+	case '6':
+		break;
+	default:
+		cm_log_info("msg=\"bad engine.io packet\" ip=%s type=0x%02x",
+		    c->ip, (unsigned char)p[0]);
+		gw_ws_close(c, WSLAY_CODE_PROTOCOL_ERROR,
+		    "bad Engine.IO packet");
+		break;
+	}
+}
+
+void
+gw_eio_on_binary(struct gw_conn *c, const uint8_t *p, size_t len)
+{
+	/* Attachments of a refused binary packet are dropped here. */
+	if (c->skip_binary > 0) {
+		c->skip_binary--;
+		return;
+	}
+	cm_log_info("msg=\"unexpected binary message\" ip=%s len=%zu",
+	    c->ip, len);
+}
+
+void
+gw_eio_send_message(struct gw_conn *c, const char *packet, size_t len)
+{
+	struct cm_buf b = { 0 };
+
+	cm_buf_append(&b, "4", 1);
+	cm_buf_append(&b, packet, len);
+	gw_ws_send_text(c, b.data, b.len);
+	cm_buf_free(&b);
+}

@@ -1,0 +1,14 @@
+#ifndef GW_MASTER_H
+#define GW_MASTER_H
+
+#include "cfg.h"
+
+/*
+ * Runs the gateway master until SIGTERM: binds the listener, forks the
+ * workers, respawns the ones that die, reloads on SIGHUP.  cfg is owned
+ * by the master from here on; path is reread on reload.  Returns the
+ * exit status.
+ */
+int	gw_master_run(struct cm_cfg *cfg, const char *path);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * Reads HTTP requests off a connection and sends each where it goes:
+ * /socket.io/ to the Engine.IO handshake, /healthz and friends to the
+ * health answers, /chat/... to the REST forwarder, anything else 404.
+ */
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "fanout.h"
+#include "gw.h"
+#include "handshake.h"
+#include "http.h"
+#include "log.h"
+
+#define GW_PATH_MAX	1024
+
+static void
+health(struct gw_conn *c, const char *path)
+{
+	int ready = gw_fanout_ready(c->w->fanout) && !c->w->draining;
+
+	if (strcmp(path, "/livez") == 0) {
+		gw_http_respond(c, 200, "{\"status\":\"ok\"}", 0);
+		return;
+	}
+	if (ready)
+		gw_http_respond(c, 200, "{\"status\":\"ok\"}", 0);
+	else
+		gw_http_respond(c, 503, c->w->draining ?
+		    "{\"status\":\"draining\"}" :
+		    "{\"status\":\"unavailable\",\"redis\":\"down\"}", 0);
+}
+
+/* Handles the complete request in c->req. */
+static void
+dispatch(struct gw_conn *c)
+{
+	struct gw_http_req *r = c->req;
+	char path[GW_PATH_MAX];
+
+	if (r->url.len == 0 || gw_http_path(r->url.data, path,
+	    sizeof(path)) == -1) {
+		gw_http_respond_error(c, 400, "BAD_REQUEST", "bad request URL");
+		return;
+	}
+	if (strcmp(path, "/socket.io/") == 0 ||
+	    strcmp(path, "/socket.io") == 0) {
+		gw_handshake(c);
+		return;
+	}
+	if (r->parser.upgrade) {
+		gw_http_respond_error(c, 404, "NOT_FOUND",
+		    "WebSocket upgrades are served on /socket.io/ only");
+		return;
+	}
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
+	    strcmp(path, "/livez") == 0) {
+		health(c, path);
+		return;
+	}
+	if (strncmp(path, "/chat/", 6) == 0) {
+		gw_rest_handle(c, r);
+		return;
+	}
+	gw_http_respond_error(c, 404, "NOT_FOUND", "no such path");
+}
+
+void
+gw_http_on_read(struct gw_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	gw_conn_ref(c);
+	while (!c->closed && c->state == GW_CONN_HTTP &&
+	    evbuffer_get_length(in) > 0) {
+		struct gw_http_req *r = c->req;
+		size_t len = evbuffer_get_contiguous_space(in);
+		const char *data = (const char *)evbuffer_pullup(in, len);
+		ssize_t n;
+
+		n = gw_http_feed(r, data, len);
+		if (r->too_large) {
+			gw_http_respond_error(c, r->too_large, "TOO_LARGE",
+			    r->too_large == 413 ? "request body too large" :
+			    "request head too large");
+			break;
+		}
+		if (n < 0) {
+			cm_log_info("msg=\"bad http request\" ip=%s err=%s",
+			    c->ip, http_errno_name(
+			    HTTP_PARSER_ERRNO(&r->parser)));
+			gw_http_respond_error(c, 400, "BAD_REQUEST",
+			    "malformed HTTP request");
+			break;
+		}
+		evbuffer_drain(in, (size_t)n);
+		if (!r->complete)
+			continue;
+		/* A whole request: no more head timeout while we answer. */
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		dispatch(c);
+		if (!c->closed && c->state == GW_CONN_HTTP &&
+		    !http_should_keep_alive(&r->parser))
+			gw_conn_close(c);
+		if (!c->closed && c->state == GW_CONN_HTTP) {
+			struct timeval tv = {
+			    c->w->cfg->http_header_timeout_ms / 1000,
+			    (c->w->cfg->http_header_timeout_ms % 1000) * 1000 };
+
+			gw_http_req_reset(c->req);
+			bufferevent_set_timeouts(c->bev, &tv, NULL);
+		}
+	}
+	gw_conn_unref(c);
+}

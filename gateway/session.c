@@ -1,0 +1,477 @@
+/*
+ * Socket.IO v5 in namespace /chat: CONNECT with JWT auth, events
+ * forwarded to the service that owns them, acks, DISCONNECT.  The role
+ * and org come from the verified token only; the client's orgId must
+ * match the token's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "channels.h"
+#include "fanout.h"
+#include "gw.h"
+#include "http.h"
+#include "log.h"
+#include "proto.h"
+#include "sio.h"
+#include "svcclient.h"
+
+#define GW_NSP	"/chat"
+
+/* Which service owns each client event. */
+static const struct {
+	const char	*event;
+	enum gw_svc_id	 svc;
+} event_routes[] = {
+	{ "chat-message",	GW_SVC_QUEUE },
+	{ "pick-next",		GW_SVC_QUEUE },
+	{ "transfer-chat",	GW_SVC_QUEUE },
+	{ "takeover-chat",	GW_SVC_QUEUE },
+	{ "resume-ai",		GW_SVC_QUEUE },
+	{ "close-chat",		GW_SVC_QUEUE },
+	{ "typing",		GW_SVC_PRESENCE },
+	{ "set-status",		GW_SVC_PRESENCE },
+	{ "page-view",		GW_SVC_PRESENCE },
+};
+
+/* A request in flight on behalf of a socket. */
+struct sio_call {
+	struct gw_conn	*conn;		/* holds a reference */
+	struct gw_sock	*sock;		/* the socket that asked */
+	int64_t		 ack_id;	/* -1: the client wants no ack */
+	enum gw_svc_id	 svc;
+};
+
+static void
+sio_send(struct gw_conn *c, const struct cm_buf *b)
+{
+	gw_eio_send_message(c, b->data, b->len);
+}
+
+/* Sends 43/chat,ID[json]. */
+static void
+sio_ack(struct gw_conn *c, int64_t ack_id, const char *json, size_t len)
+{
+	struct cm_buf b = { 0 };
+
+	cm_buf_printf(&b, "3" GW_NSP ",%lld[", (long long)ack_id);
+	cm_buf_append(&b, json, len);
+	cm_buf_puts(&b, "]");
+	sio_send(c, &b);
+	cm_buf_free(&b);
+}
+
+static void
+sio_ack_error(struct gw_conn *c, int64_t ack_id, const char *code,
+    const char *message)
+{
+	cJSON *err = cm_json_error(code, message);
+	char *s = cJSON_PrintUnformatted(err);
+
+	sio_ack(c, ack_id, s, strlen(s));
+	free(s);
+	cJSON_Delete(err);
+}
+
+/* Answers a bad packet: an error ack if one was asked for, else an event. */
+static void
+sio_protocol_error(struct gw_conn *c, int64_t ack_id, const char *code,
+    const char *message)
+{
+	struct cm_buf b = { 0 };
+
+	cm_log_info("msg=\"socket.io error\" ip=%s code=%s", c->ip, code);
+	if (c->sock == NULL || !c->sock->connected) {
+		gw_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, message);
+		return;
+	}
+	if (ack_id >= 0) {
+		sio_ack_error(c, ack_id, code, message);
+		return;
+	}
+	cm_buf_puts(&b, "2" GW_NSP ",[\"protocol-error\",{\"code\":");
+	cm_buf_json_str(&b, code);
+	cm_buf_puts(&b, ",\"message\":");
+	cm_buf_json_str(&b, message);
+	cm_buf_puts(&b, "}]");
+	sio_send(c, &b);
+	cm_buf_free(&b);
+}
+
+/* Sends 44<nsp>,{"message":..,"data":{"code":..,"message":..}}. */
+static void
+sio_connect_error(struct gw_conn *c, const char *nsp, size_t nsp_len,
+    const char *code, const char *prefix, const char *why)
+{
+	struct cm_buf b = { 0 }, msg = { 0 };
+
+	cm_buf_printf(&msg, "%s%s", prefix, why);
+	cm_buf_printf(&b, "4%.*s,{\"message\":", (int)nsp_len, nsp);
+	cm_buf_json_str(&b, msg.data);
+	cm_buf_puts(&b, ",\"data\":{\"code\":");
+	cm_buf_json_str(&b, code);
+	cm_buf_puts(&b, ",\"message\":");
+	cm_buf_json_str(&b, why);
+	cm_buf_puts(&b, "}}");
+	sio_send(c, &b);
+	cm_buf_free(&b);
+	cm_buf_free(&msg);
+}
+
+/* Logs a failed fire-and-forget request (presence bookkeeping). */
+static void
+sio_notify_cb(int status, const char *body, size_t len, void *arg)
+{
+	if (status != 0)
+		cm_log_warn("msg=\"presence update failed\" what=\"%s\" "
+		    "status=%d", (const char *)arg, status);
+}
+
+static void
+sio_notify_presence(struct gw_conn *c, int type, const struct cm_buf *b,
+    const char *what)
+{
+	if (gw_svc_request(c->w->svc[GW_SVC_PRESENCE], type,
+	    c->sock->user.org, b->data, b->len, sio_notify_cb,
+	    (void *)what) == -1)
+		cm_log_warn("msg=\"presence update not sent\" what=\"%s\"",
+		    what);
+}
+
+static void
+sio_finish_connect(struct gw_conn *c)
+{
+	struct gw_sock *s = c->sock;
+	struct gw_worker *w = c->w;
+	struct cm_buf b = { 0 };
+
+	s->connected = 1;
+	s->connected_at = cm_now_ms();
+	w->nsockets++;
+	cm_buf_printf(&b, "0" GW_NSP ",{\"sid\":\"%s\"}", s->sid);
+	sio_send(c, &b);
+
+	b.len = 0;
+	cm_buf_printf(&b, "{\"sid\":\"%s\",\"user\":%s,\"ipAddress\":",
+	    s->sid, s->user_json);
+	cm_buf_json_str(&b, c->ip);
+	cm_buf_puts(&b, ",\"userAgent\":");
+	cm_buf_json_str(&b, c->req && c->req->user_agent ?
+	    c->req->user_agent : "");
+	cm_buf_printf(&b, ",\"connectedAt\":%lld,\"gateway\":",
+	    (long long)s->connected_at);
+	cm_buf_json_str(&b, w->gateway_id);
+	cm_buf_printf(&b, ",\"worker\":%d,\"context\":%s}", w->slot,
+	    s->context_json);
+	sio_notify_presence(c, CM_MSG_SOCKET_OPEN, &b, "socket open");
+	cm_buf_free(&b);
+	cm_log_info("msg=\"socket connected\" sid=%s org=%s role=%s ip=%s",
+	    s->sid, s->user.org, cm_role_name(s->user.role), c->ip);
+}
+
+void
+gw_sio_member_ready(struct gw_member *m)
+{
+	struct gw_conn *c = m->conn;
+
+	if (c->closed || c->sock == NULL || c->sock->connected)
+		return;
+	if (--c->sock->pending_subs == 0)
+		sio_finish_connect(c);
+}
+
+char *
+gw_user_json(const struct cm_principal *p)
+{
+	struct cm_buf b = { 0 };
+
+	cm_buf_puts(&b, "{\"org\":");
+	cm_buf_json_str(&b, p->org);
+	cm_buf_puts(&b, ",\"role\":");
+	cm_buf_json_str(&b, cm_role_name(p->role));
+	cm_buf_puts(&b, ",\"email\":");
+	cm_buf_json_str(&b, p->email);
+	cm_buf_puts(&b, ",\"name\":");
+	cm_buf_json_str(&b, p->name);
+	cm_buf_puts(&b, "}");
+	return (b.data);
+}
+
+static void
+sio_sock_free(struct gw_conn *c)
+{
+	struct gw_sock *s = c->sock;
+	int i;
+
+	for (i = 0; i < GW_SOCK_CHANNELS; i++)
+		gw_fanout_leave(c->w->fanout, &s->members[i]);
+	free(s->user_json);
+	free(s->context_json);
+	free(s);
+	c->sock = NULL;
+}
+
+/* Joins the socket's channels; returns how many are still pending. */
+static int
+sio_join_channels(struct gw_conn *c)
+{
+	struct gw_sock *s = c->sock;
+	const struct cm_cfg *cfg = c->w->cfg;
+	char ch[GW_SOCK_CHANNELS][CM_CHANNEL_MAX];
+	int n = 0, i, pending = 0;
+
+	if (cm_chan_identity(ch[n++], CM_CHANNEL_MAX, cfg->key_prefix,
+	    s->user.org, cm_role_name(s->user.role), s->user.email) < 0 ||
+	    cm_chan_org(ch[n++], CM_CHANNEL_MAX, cfg->key_prefix,
+	    s->user.org) < 0)
+		return (-1);
+	if (s->user.role != CM_ROLE_CUSTOMER &&
+	    cm_chan_agents(ch[n++], CM_CHANNEL_MAX, cfg->key_prefix,
+	    s->user.org) < 0)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		int rv;
+
+		s->members[i].conn = c;
+		if ((rv = gw_fanout_join(c->w->fanout, ch[i],
+		    &s->members[i])) == -1)
+			return (-1);
+		if (rv == 0)
+			pending++;
+	}
+	return (pending);
+}
+
+static void
+sio_on_connect(struct gw_conn *c, const struct gw_sio_packet *pk)
+{
+	struct cm_principal p;
+	const char *why = NULL, *token, *org;
+	cJSON *auth = NULL, *ctx;
+	int pending;
+
+	if (!gw_sio_nsp_is(pk, GW_NSP)) {
+		sio_connect_error(c, pk->nsp, pk->nsp_len, "INVALID_NAMESPACE",
+		    "", "Invalid namespace");
+		return;
+	}
+	if (c->sock != NULL)
+		return;		/* a repeated CONNECT changes nothing */
+	if (pk->data_len > 0)
+		auth = cm_json_parse(pk->data, pk->data_len);
+	token = cm_json_str(auth, "token");
+	org = cm_json_str(auth, "orgId");
+	if (token == NULL)
+		why = "missing token";
+	else if (cm_jwt_verify(c->w->jwt, token, time(NULL), &p, &why) == 0 &&
+	    org != NULL && strcmp(org, p.org) != 0)
+		why = "orgId does not match the token";
+	if (why != NULL) {
+		cm_log_info("msg=\"connect refused\" ip=%s why=\"%s\"", c->ip,
+		    why);
+		sio_connect_error(c, GW_NSP, strlen(GW_NSP), "UNAUTHORIZED",
+		    "unauthorized: ", why);
+		cJSON_Delete(auth);
+		return;
+	}
+	c->sock = cm_calloc(1, sizeof(*c->sock));
+	c->sock->user = p;
+	cm_random_id(c->sock->sid, 20);
+	c->sock->user_json = gw_user_json(&p);
+	ctx = cJSON_GetObjectItemCaseSensitive(auth, "context");
+	c->sock->context_json = cJSON_IsObject(ctx) ?
+	    cJSON_PrintUnformatted(ctx) : cm_strdup("{}");
+	cJSON_Delete(auth);
+
+	if ((pending = sio_join_channels(c)) == -1) {
+		sio_sock_free(c);
+		sio_connect_error(c, GW_NSP, strlen(GW_NSP),
+		    "SERVICE_UNAVAILABLE", "", "event delivery is down; "
+		    "retry shortly");
+		return;
+	}
+	c->sock->pending_subs = pending;
+	if (pending == 0)
+		sio_finish_connect(c);
+}
+
+static void
+sio_call_done(int status, const char *body, size_t len, void *arg)
+{
+	struct sio_call *call = arg;
+	struct gw_conn *c = call->conn;
+	const char *svc = gw_svc_name(c->w->svc[call->svc]);
+	char msg[128];
+
+	/* The socket may have gone (or been replaced) meanwhile. */
+	if (c->closed || c->sock != call->sock || call->ack_id < 0)
+		goto out;
+	if (status == CM_ST_OK && len > 0) {
+		sio_ack(c, call->ack_id, body, len);
+	} else if (status == GW_SVC_TIMEOUT || status == GW_SVC_FAILED ||
+	    status == CM_ST_UNAVAILABLE) {
+		snprintf(msg, sizeof(msg), "the %s service did not answer; "
+		    "retry with the same clientMsgId", svc);
+		sio_ack_error(c, call->ack_id, "SERVICE_UNAVAILABLE", msg);
+	} else {
+		cm_log_warn("msg=\"service error\" svc=%s status=%d", svc,
+		    status);
+		snprintf(msg, sizeof(msg), "the %s service failed", svc);
+		sio_ack_error(c, call->ack_id, "INTERNAL", msg);
+	}
+out:
+	gw_conn_unref(c);
+	free(call);
+}
+
+static int
+sio_route(const char *event, enum gw_svc_id *svc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(event_routes) / sizeof(event_routes[0]); i++)
+		if (strcmp(event_routes[i].event, event) == 0) {
+			*svc = event_routes[i].svc;
+			return (0);
+		}
+	return (-1);
+}
+
+static void
+sio_on_event(struct gw_conn *c, const struct gw_sio_packet *pk)
+{
+	struct gw_sock *s = c->sock;
+	struct sio_call *call;
+	struct cm_buf b = { 0 };
+	enum gw_svc_id svc;
+	cJSON *args, *name, *arg;
+	char *data;
+
+	args = cm_json_parse(pk->data, pk->data_len);
+	name = cJSON_GetArrayItem(args, 0);
+	if (!cJSON_IsArray(args) || !cJSON_IsString(name)) {
+		sio_protocol_error(c, pk->ack_id, "BAD_REQUEST", "an event is "
+		    "a JSON array: [name, argument]");
+		goto out;
+	}
+	if (sio_route(name->valuestring, &svc) == -1) {
+		sio_protocol_error(c, pk->ack_id, "UNKNOWN_EVENT",
+		    "no such event");
+		goto out;
+	}
+	arg = cJSON_GetArrayItem(args, 1);
+	data = arg != NULL ? cJSON_PrintUnformatted(arg) : NULL;
+	cm_buf_puts(&b, "{\"event\":");
+	cm_buf_json_str(&b, name->valuestring);
+	cm_buf_printf(&b, ",\"sid\":\"%s\",\"user\":%s,\"data\":%s}", s->sid,
+	    s->user_json, data != NULL ? data : "null");
+	free(data);
+
+	call = cm_calloc(1, sizeof(*call));
+	call->conn = c;
+	call->sock = s;
+	call->ack_id = pk->ack_id;
+	call->svc = svc;
+	gw_conn_ref(c);
+	if (gw_svc_request(c->w->svc[svc], CM_MSG_EVENT, s->user.org, b.data,
+	    b.len, sio_call_done, call) == -1)
+		sio_call_done(GW_SVC_FAILED, NULL, 0, call);
+out:
+	cm_buf_free(&b);
+	cJSON_Delete(args);
+}
+
+void
+gw_sio_on_packet(struct gw_conn *c, const char *p, size_t len)
+{
+	struct gw_sio_packet pk;
+
+	if (gw_sio_parse(p, len, &pk) == -1) {
+		sio_protocol_error(c, pk.ack_id, "BAD_PACKET",
+		    "malformed Socket.IO packet");
+		return;
+	}
+	if (pk.type == GW_SIO_CONNECT) {
+		sio_on_connect(c, &pk);
+		return;
+	}
+	if (pk.type == GW_SIO_BINARY_EVENT || pk.type == GW_SIO_BINARY_ACK)
+		c->skip_binary += pk.attachments;
+	if (c->sock == NULL || !c->sock->connected ||
+	    !gw_sio_nsp_is(&pk, GW_NSP)) {
+		cm_log_info("msg=\"packet for no socket\" ip=%s type=%d",
+		    c->ip, pk.type);
+		return;
+	}
+	switch (pk.type) {
+	case GW_SIO_EVENT:
+		sio_on_event(c, &pk);
+		break;
+	case GW_SIO_DISCONNECT:
+		gw_sio_close(c, "client namespace disconnect");
+		break;
+	case GW_SIO_BINARY_EVENT:
+		sio_protocol_error(c, pk.ack_id, "BAD_REQUEST",
+		    "binary payloads are not supported");
+		break;
+	case GW_SIO_ACK:
+	case GW_SIO_BINARY_ACK:
+		break;		/* the server asks no acks (yet) */
+	default:
+		sio_protocol_error(c, pk.ack_id, "BAD_PACKET",
+		    "unexpected packet type");
+		break;
+	}
+}
+
+void
+gw_sio_close(struct gw_conn *c, const char *reason)
+{
+	struct gw_sock *s = c->sock;
+	struct cm_buf b = { 0 };
+
+	if (s == NULL)
+		return;
+	if (s->connected) {
+		c->w->nsockets--;
+		cm_buf_printf(&b, "{\"sid\":\"%s\",\"user\":%s,\"reason\":",
+		    s->sid, s->user_json);
+		cm_buf_json_str(&b, reason);
+		cm_buf_puts(&b, "}");
+		sio_notify_presence(c, CM_MSG_SOCKET_CLOSE, &b, "socket close");
+		cm_buf_free(&b);
+		cm_log_info("msg=\"socket disconnected\" sid=%s reason=\"%s\"",
+		    s->sid, reason);
+	}
+	sio_sock_free(c);
+}
+
+/*
+ * Tells presence-svc which sockets this worker still holds, so their
+ * rows' 120 s TTL never runs out while they live.
+ */
+void
+gw_sio_refresh_presence(struct gw_worker *w)
+{
+	struct gw_conn *c;
+	struct cm_buf b = { 0 };
+	const char *sep = "";
+
+	if (w->nsockets == 0)
+		return;
+	cm_buf_puts(&b, "{\"gateway\":");
+	cm_buf_json_str(&b, w->gateway_id);
+	cm_buf_printf(&b, ",\"worker\":%d,\"sockets\":[", w->slot);
+	TAILQ_FOREACH(c, &w->conns, entry) {
+		if (c->sock == NULL || !c->sock->connected)
+			continue;
+		cm_buf_printf(&b, "%s{\"sid\":\"%s\",\"user\":%s}", sep,
+		    c->sock->sid, c->sock->user_json);
+		sep = ",";
+	}
+	cm_buf_puts(&b, "]}");
+	if (gw_svc_request(w->svc[GW_SVC_PRESENCE], CM_MSG_SOCKET_REFRESH, "",
+	    b.data, b.len, sio_notify_cb, (void *)"socket refresh") == -1)
+		cm_log_warn("msg=\"presence refresh not sent\"");
+	cm_buf_free(&b);
+}

@@ -1,0 +1,233 @@
+/*
+ * NNG request client for one service (see svcclient.h).  Threading:
+ * svc_aio_cb runs on NNG's threads and only moves a finished request
+ * onto the done list under the mutex and pokes the eventfd; everything
+ * else, callbacks included, runs on the worker's libevent loop.
+ */
+#include <sys/eventfd.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "log.h"
+#include "proto.h"
+#include "svcclient.h"
+#include "util.h"
+
+struct svc_req {
+	TAILQ_ENTRY(svc_req)	 entry;
+	struct gw_svc		*svc;
+	nng_ctx			 ctx;
+	nng_aio			*aio;
+	int			 sending;	/* 1: send stage, 0: recv */
+	int			 rv;		/* NNG result */
+	nng_msg			*reply;
+	gw_svc_cb		 cb;
+	void			*arg;
+};
+TAILQ_HEAD(svc_req_list, svc_req);
+
+struct gw_svc {
+	char			*name;
+	nng_socket		 sock;
+	int			 timeout_ms;
+	uint64_t		 next_corr;
+	unsigned		 inflight;
+	int			 efd;
+	struct event		*ev;
+	pthread_mutex_t		 lock;
+	struct svc_req_list	 done;		/* under lock */
+	struct svc_req_list	 idle;		/* loop only: reusable */
+};
+
+/* NNG thread: one stage of a request finished. */
+static void
+svc_aio_cb(void *arg)
+{
+	struct svc_req *r = arg;
+	struct gw_svc *s = r->svc;
+	uint64_t one = 1;
+	int rv = nng_aio_result(r->aio);
+
+	if (r->sending && rv == 0) {
+		r->sending = 0;
+		nng_ctx_recv(r->ctx, r->aio);
+		return;
+	}
+	if (r->sending)
+		nng_msg_free(nng_aio_get_msg(r->aio)); /* not sent: ours */
+	r->rv = rv;
+	r->reply = rv == 0 ? nng_aio_get_msg(r->aio) : NULL;
+	pthread_mutex_lock(&s->lock);
+	TAILQ_INSERT_TAIL(&s->done, r, entry);
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		cm_log_err("msg=\"eventfd write failed\" err=\"%s\"",
+		    strerror(errno));
+}
+
+/* Loop: delivers finished requests to their callbacks. */
+static void
+svc_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_svc *s = arg;
+	struct svc_req_list list = TAILQ_HEAD_INITIALIZER(list);
+	struct svc_req *r;
+	uint64_t n;
+
+	if (read(s->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&s->lock);
+	TAILQ_CONCAT(&list, &s->done, entry);
+	pthread_mutex_unlock(&s->lock);
+
+	while ((r = TAILQ_FIRST(&list)) != NULL) {
+		struct cm_frame f;
+		int status = GW_SVC_FAILED;
+		const char *body = NULL;
+		size_t len = 0;
+
+		TAILQ_REMOVE(&list, r, entry);
+		s->inflight--;
+		if (r->rv == NNG_ETIMEDOUT)
+			status = GW_SVC_TIMEOUT;
+		else if (r->rv != 0)
+			cm_log_warn("msg=\"service request failed\" svc=%s "
+			    "err=\"%s\"", s->name, nng_strerror(r->rv));
+		else if (cm_frame_decode(nng_msg_body(r->reply),
+		    nng_msg_len(r->reply), &f) == -1)
+			cm_log_warn("msg=\"bad reply frame\" svc=%s", s->name);
+		else {
+			status = f.status;
+			body = f.body;
+			len = f.body_len;
+		}
+		r->cb(status, body, len, r->arg);
+		if (r->reply != NULL)
+			nng_msg_free(r->reply);
+		r->reply = NULL;
+		TAILQ_INSERT_HEAD(&s->idle, r, entry);
+	}
+}
+
+struct gw_svc *
+gw_svc_new(struct event_base *base, const char *name, const char *url,
+    const struct cm_cfg *cfg)
+{
+	struct gw_svc *s = cm_calloc(1, sizeof(*s));
+	int rv;
+
+	s->name = cm_strdup(name);
+	s->timeout_ms = cfg->nng_timeout_ms;
+	s->efd = -1;
+	TAILQ_INIT(&s->done);
+	TAILQ_INIT(&s->idle);
+	pthread_mutex_init(&s->lock, NULL);
+	if ((rv = nng_req0_open(&s->sock)) != 0 ||
+	    (rv = nng_socket_set_ms(s->sock, NNG_OPT_REQ_RESENDTIME,
+	    cfg->nng_resend_ms)) != 0 ||
+	    (rv = nng_socket_set_ms(s->sock, NNG_OPT_RECONNMINT, 50)) != 0 ||
+	    (rv = nng_socket_set_ms(s->sock, NNG_OPT_RECONNMAXT, 1000)) != 0 ||
+	    /* Non-blocking dial: NNG keeps redialling until it connects. */
+	    (rv = nng_dial(s->sock, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		cm_log_err("msg=\"nng dial failed\" svc=%s url=%s err=\"%s\"",
+		    name, url, nng_strerror(rv));
+		goto fail;
+	}
+	if ((s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		goto fail;
+	s->ev = event_new(base, s->efd, EV_READ | EV_PERSIST, svc_done_cb, s);
+	event_add(s->ev, NULL);
+	return (s);
+fail:
+	gw_svc_free(s);
+	return (NULL);
+}
+
+void
+gw_svc_free(struct gw_svc *s)
+{
+	struct svc_req *r;
+
+	if (s == NULL)
+		return;
+	/* Closing the socket completes every aio (NNG_ECLOSED). */
+	nng_close(s->sock);
+	while ((r = TAILQ_FIRST(&s->idle)) != NULL) {
+		TAILQ_REMOVE(&s->idle, r, entry);
+		nng_aio_free(r->aio);
+		free(r);
+	}
+	if (s->ev != NULL)
+		event_free(s->ev);
+	if (s->efd != -1)
+		close(s->efd);
+	free(s->name);
+	free(s);
+}
+
+static struct svc_req *
+svc_req_get(struct gw_svc *s)
+{
+	struct svc_req *r = TAILQ_FIRST(&s->idle);
+
+	if (r != NULL) {
+		TAILQ_REMOVE(&s->idle, r, entry);
+		return (r);
+	}
+	r = cm_calloc(1, sizeof(*r));
+	r->svc = s;
+	if (nng_ctx_open(&r->ctx, s->sock) != 0 ||
+	    nng_aio_alloc(&r->aio, svc_aio_cb, r) != 0) {
+		free(r);
+		return (NULL);
+	}
+	return (r);
+}
+
+int
+gw_svc_request(struct gw_svc *s, int type, const char *org,
+    const char *body, size_t len, gw_svc_cb cb, void *arg)
+{
+	struct cm_frame f = { .type = (uint8_t)type, .corr = ++s->next_corr,
+	    .body = body, .body_len = len };
+	struct svc_req *r;
+	nng_msg *msg;
+	size_t n;
+
+	cm_strlcpy(f.org, org, sizeof(f.org));
+	if (nng_msg_alloc(&msg, cm_frame_size(&f)) != 0)
+		return (-1);
+	if ((n = cm_frame_encode(&f, nng_msg_body(msg))) == 0 ||
+	    (r = svc_req_get(s)) == NULL) {
+		nng_msg_free(msg);
+		return (-1);
+	}
+	r->cb = cb;
+	r->arg = arg;
+	r->sending = 1;
+	nng_aio_set_msg(r->aio, msg);
+	nng_aio_set_timeout(r->aio, s->timeout_ms);
+	s->inflight++;
+	nng_ctx_send(r->ctx, r->aio);
+	return (0);
+}
+
+unsigned
+gw_svc_inflight(const struct gw_svc *s)
+{
+	return (s->inflight);
+}
+
+const char *
+gw_svc_name(const struct gw_svc *s)
+{
+	return (s->name);
+}

@@ -1,0 +1,247 @@
+/*
+ * A gateway worker: one process, one libevent loop.  Everything with
+ * threads or sockets (libevent, NNG, hiredis) is created here, after
+ * the fork, never in the master.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/listener.h>
+
+#include "fanout.h"
+#include "gw.h"
+#include "log.h"
+#include "svcclient.h"
+
+#define REFRESH_MS	30000	/* presence rows live 120 s */
+#define DRAIN_POLL_MS	100
+
+static void
+peer_ip(const struct sockaddr *sa, char *out, size_t len)
+{
+	const void *addr = sa->sa_family == AF_INET6 ?
+	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
+	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (inet_ntop(sa->sa_family, addr, out, (socklen_t)len) == NULL)
+		cm_strlcpy(out, "?", len);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int socklen, void *arg)
+{
+	struct gw_worker *w = arg;
+	char ip[48];
+	int one = 1;
+
+	if (w->draining) {
+		close(fd);
+		return;
+	}
+	peer_ip(sa, ip, sizeof(ip));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (gw_conn_new(w, fd, ip) == NULL)
+		close(fd);
+}
+
+static void
+accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
+
+/* Out of fds (EMFILE): stop accepting for a second instead of spinning. */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct gw_worker *w = arg;
+	struct timeval tv = { 1, 0 };
+
+	cm_log_warn("msg=\"accept failed\" err=\"%s\" connections=%u",
+	    strerror(errno), w->nconns);
+	evconnlistener_disable(l);
+	event_base_once(w->base, -1, EV_TIMEOUT, accept_resume_cb, l, &tv);
+}
+
+static void
+refresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	gw_sio_refresh_presence(arg);
+}
+
+static int
+drained(const struct gw_worker *w)
+{
+	int i;
+
+	if (w->nconns > 0)
+		return (0);
+	for (i = 0; i < GW_SVC_COUNT; i++)
+		if (gw_svc_inflight(w->svc[i]) > 0)
+			return (0);
+	return (1);
+}
+
+static void
+drain_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_worker *w = arg;
+	struct timeval tv = { 0, DRAIN_POLL_MS * 1000 };
+
+	if (drained(w) || cm_mono_ms() >= w->drain_deadline) {
+		if (!drained(w))
+			cm_log_warn("msg=\"drain deadline passed\" "
+			    "connections=%u", w->nconns);
+		event_base_loopbreak(w->base);
+		return;
+	}
+	evtimer_add(w->drain_ev, &tv);
+}
+
+/*
+ * Graceful stop: no new connections; every WebSocket gets a close frame
+ * (1001, going away), which socket.io-client answers by reconnecting,
+ * to another worker or the next generation; then wait for in-flight
+ * service requests (presence updates) until the grace period ends.
+ */
+static void
+worker_drain(struct gw_worker *w)
+{
+	struct gw_conn *c, *next;
+
+	if (w->draining)
+		return;
+	w->draining = 1;
+	w->drain_deadline = cm_mono_ms() + w->cfg->shutdown_grace_ms;
+	cm_log_notice("msg=\"draining\" connections=%u", w->nconns);
+	evconnlistener_disable(w->listener);
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == GW_CONN_WS) {
+			gw_sio_close(c, "server shutting down");
+			gw_ws_close(c, WSLAY_CODE_GOING_AWAY,
+			    "server shutting down");
+		} else if (c->state == GW_CONN_HTTP)
+			gw_conn_close(c);
+	}
+	w->drain_ev = evtimer_new(w->base, drain_poll_cb, w);
+	drain_poll_cb(-1, 0, w);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct gw_worker *w = arg;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		worker_drain(w);
+		break;
+	case SIGUSR1:
+		/* Toggle debug logging, to look at a live problem. */
+		cm_log_threshold = cm_log_threshold == CM_LOG_DEBUG ?
+		    cm_log_level_parse(w->cfg->log_level) : CM_LOG_DEBUG;
+		cm_log_notice("msg=\"log level toggled\" level=%d",
+		    cm_log_threshold);
+		break;
+	}
+}
+
+static int
+worker_setup(struct gw_worker *w, int listen_fd)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1 };
+	const char *urls[GW_SVC_COUNT] = { w->cfg->presence_address,
+	    w->cfg->queue_address, w->cfg->ai_address };
+	const char *names[GW_SVC_COUNT] = { "presence", "queue", "ai" };
+	struct timeval tv = { REFRESH_MS / 1000, 0 };
+	size_t i;
+
+	if ((w->base = event_base_new()) == NULL)
+		return (cm_fail("msg=\"event_base_new failed\""));
+	if ((w->jwt = cm_jwt_verifier_new(w->cfg)) == NULL)
+		return (-1);
+	for (i = 0; i < GW_SVC_COUNT; i++)
+		if ((w->svc[i] = gw_svc_new(w->base, names[i], urls[i],
+		    w->cfg)) == NULL)
+			return (-1);
+	w->fanout = gw_fanout_new(w, gw_sio_member_ready);
+	w->listener = evconnlistener_new(w->base, accept_cb, w,
+	    LEV_OPT_CLOSE_ON_EXEC, -1, listen_fd);
+	if (w->listener == NULL)
+		return (cm_fail("msg=\"listener failed\""));
+	evconnlistener_set_error_cb(w->listener, accept_error_cb);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		w->sig_ev[i] = evsignal_new(w->base, sigs[i], signal_cb, w);
+		evsignal_add(w->sig_ev[i], NULL);
+	}
+	w->refresh_ev = event_new(w->base, -1, EV_PERSIST, refresh_cb, w);
+	event_add(w->refresh_ev, &tv);
+	return (0);
+}
+
+static void
+worker_teardown(struct gw_worker *w)
+{
+	struct gw_conn *c;
+	size_t i;
+
+	while ((c = TAILQ_FIRST(&w->conns)) != NULL) {
+		evbuffer_drain(bufferevent_get_output(c->bev),
+		    evbuffer_get_length(bufferevent_get_output(c->bev)));
+		gw_conn_close(c);
+	}
+	for (i = 0; i < sizeof(w->sig_ev) / sizeof(w->sig_ev[0]); i++)
+		if (w->sig_ev[i] != NULL)
+			event_free(w->sig_ev[i]);
+	if (w->refresh_ev != NULL)
+		event_free(w->refresh_ev);
+	if (w->drain_ev != NULL)
+		event_free(w->drain_ev);
+	if (w->listener != NULL)
+		evconnlistener_free(w->listener);
+	gw_fanout_free(w->fanout);
+	for (i = 0; i < GW_SVC_COUNT; i++)
+		gw_svc_free(w->svc[i]);
+	cm_jwt_verifier_free(w->jwt);
+	if (w->base != NULL)
+		event_base_free(w->base);
+}
+
+int
+gw_worker_run(struct cm_cfg *cfg, int slot, int listen_fd)
+{
+	struct gw_worker w;
+	int rv = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.slot = slot;
+	TAILQ_INIT(&w.conns);
+	cm_log_set_worker(slot);
+	if (cfg->gateway_id[0] != '\0')
+		cm_strlcpy(w.gateway_id, cfg->gateway_id,
+		    sizeof(w.gateway_id));
+	else if (gethostname(w.gateway_id, sizeof(w.gateway_id) - 1) == -1)
+		cm_strlcpy(w.gateway_id, "gateway", sizeof(w.gateway_id));
+	if (worker_setup(&w, listen_fd) == -1)
+		rv = 1;
+	else {
+		cm_log_notice("msg=\"worker ready\" pid=%d", (int)getpid());
+		event_base_dispatch(w.base);
+	}
+	worker_teardown(&w);
+	return (rv);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The body of `make check`: unit tests, then the integration and interop
+# tests against the binaries of BUILD_DIR (a sanitizer build).
+#
+#	scripts/test.sh BUILD_DIR
+#
+# Exits non-zero if any test failed.  The interop tests need node and
+# npm; their npm packages are installed into tests/interop/node_modules
+# (npm ci) when missing or when package-lock.json changed.
+set -uo pipefail
+
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+BUILD=$(cd "$1" && pwd) || { echo "test.sh: no build dir $1" >&2; exit 2; }
+INTEROP=$ROOT/tests/interop
+status=0
+
+echo "== unit tests ($BUILD/check_unit)"
+if [ -x "$BUILD/check_unit" ]; then
+	# Leak detection stays on for the unit tests.
+	"$BUILD/check_unit" || status=1
+else
+	echo "test.sh: $BUILD/check_unit is missing" >&2
+	status=1
+fi
+
+echo "== interop tests (socket.io-client, real binaries from $BUILD/bin)"
+stamp=$INTEROP/node_modules/.confab-lock.sha256
+want=$(sha256sum "$INTEROP/package-lock.json" | cut -d' ' -f1)
+if [ ! -d "$INTEROP/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	echo "test.sh: npm ci in tests/interop"
+	if (cd "$INTEROP" && npm ci --no-audit --no-fund --loglevel=error); then
+		echo "$want" >"$stamp"
+	else
+		echo "test.sh: npm ci failed" >&2
+		exit 1
+	fi
+fi
+
+flags=()
+help=$(node --help 2>/dev/null)
+grep -q -- '--test-concurrency' <<<"$help" && flags+=(--test-concurrency=2)
+grep -q -- '--test-timeout' <<<"$help" && flags+=(--test-timeout=90000)
+
+# The servers are SIGKILLed on purpose: no leak reports there, but any
+# other sanitizer finding aborts the process (and fails the test).
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+CONFAB_BIN=$BUILD/bin \
+    node --test "${flags[@]}" "$INTEROP"/*.test.mjs || status=1
+
+exit "$status"

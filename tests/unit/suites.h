@@ -1,0 +1,22 @@
+/*
+ * The unit test suites.  Each module's check_NAME.c defines
+ * Suite *NAME_suite(void); adding a suite is one "X(NAME)" below, which
+ * both declares NAME_suite() and adds it to the runner in check_main.c.
+ */
+#ifndef CM_UNIT_SUITES_H
+#define CM_UNIT_SUITES_H
+
+#include <check.h>
+
+#define CM_UNIT_SUITES							\
+	X(cfg)								\
+	X(proto)							\
+	X(jwt)								\
+	X(util)								\
+	X(channels)
+
+#define X(name)	Suite *name##_suite(void);
+CM_UNIT_SUITES
+#undef X
+
+#endif
