@@ -40,7 +40,7 @@ LIBCONFAB	= $(OUT)/libconfab.a
 PROGRAMS	= confab-gateway confab-presence confab-queue confab-ai confabctl
 BINS		= $(addprefix $(BINDIR)/,$(PROGRAMS))
 
-.PHONY: all run check unit interop clean deps
+.PHONY: all run check unit interop clean deps fuzz fuzz-build
 all: $(BINS)
 
 $(OUT)/%.o: %.c
@@ -78,11 +78,29 @@ run: deps
 # The test command of the README.  Everything runs against the
 # sanitizer build, with a private redis-server on a free port.
 check: deps
-	$(MAKE) MODE=check all build/check/check_unit
+	$(MAKE) MODE=check all build/check/check_unit fuzz-build
 	scripts/test.sh build/check
+	scripts/fuzz.sh 3 $(FUZZ_TARGETS)
 
 unit: $(OUT)/check_unit
 	$(OUT)/check_unit
+
+# libFuzzer targets for every parser of outside bytes (tests/fuzz/).
+# make fuzz FUZZ_SECONDS=N runs each for N seconds on a copy of its corpus.
+FUZZ_TARGETS	= sio frame cfg http jwt
+FUZZ_SECONDS	?= 60
+FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(GATEWAY_LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -Igateway $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build bin

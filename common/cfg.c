@@ -6,13 +6,9 @@
  * Values are checked as they are set, so an error names the file and
  * line (or the environment variable) it came from.
  */
-#include <sys/stat.h>
-
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,53 +301,6 @@ cfg_env(struct cm_cfg *cfg)
 	return (0);
 }
 
-/* Reads path into a malloc'd string; *missing is set on ENOENT. */
-static char *
-cfg_read_file(const char *path, int *missing)
-{
-	struct stat	 st;
-	char		*text = NULL;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd;
-
-	*missing = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*missing = errno == ENOENT;
-		if (!*missing)
-			cm_log_err("msg=\"bad config\" err=\"%s: %s\"", path,
-			    strerror(errno));
-		return (NULL);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CFG_FILE_MAX) {
-		cm_log_err("msg=\"bad config\" err=\"%s: not a regular file "
-		    "of at most %d bytes\"", path, CFG_FILE_MAX);
-		goto fail;
-	}
-	text = cm_malloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, text + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;			/* shrank while we read */
-		off += (size_t)n;
-	}
-	text[off] = '\0';
-	if (strlen(text) != off) {
-		cm_log_err("msg=\"bad config\" err=\"%s: contains a NUL byte\"",
-		    path);
-		goto fail;
-	}
-	close(fd);
-	return (text);
-fail:
-	free(text);
-	close(fd);
-	return (NULL);
-}
-
 /*
  * Besides what cfg.h says: cfg's previous contents are overwritten, not
  * freed; on -1 cfg is left empty (cm_cfg_free() is still safe).  Only
@@ -372,23 +321,24 @@ cm_cfg_load_string(struct cm_cfg *cfg, const char *text, const char *name)
 int
 cm_cfg_load(struct cm_cfg *cfg, const char *path)
 {
-	char	*text;
-	int	 missing, rv;
+	const char	*name = path ? path : CM_CFG_DEFAULT_PATH;
+	char		*text;
+	size_t		 len = 0;
+	int		 rv;
 
-	if ((text = cfg_read_file(path ? path : CM_CFG_DEFAULT_PATH,
-	    &missing)) == NULL) {
-		if (!missing) {
-			memset(cfg, 0, sizeof(*cfg));
-			return (-1);
-		}
-		if (path != NULL) {
-			memset(cfg, 0, sizeof(*cfg));
+	memset(cfg, 0, sizeof(*cfg));
+	if ((text = cm_read_file(name, CFG_FILE_MAX, &len)) == NULL) {
+		/* Only the default file may be missing. */
+		if (errno != ENOENT || path != NULL)
 			return (cm_fail("msg=\"bad config\" err=\"%s: %s\"",
-			    path, strerror(ENOENT)));
-		}
+			    name, errno == EFBIG ? "larger than 1 MiB" :
+			    strerror(errno)));
+	} else if (strlen(text) != len) {
+		free(text);
+		return (cm_fail("msg=\"bad config\" err=\"%s: contains a "
+		    "NUL byte\"", name));
 	}
-	rv = cm_cfg_load_string(cfg, text ? text : "",
-	    path ? path : CM_CFG_DEFAULT_PATH);
+	rv = cm_cfg_load_string(cfg, text ? text : "", name);
 	free(text);
 	if (rv == 0)
 		cm_log_threshold = cm_log_level_parse(cfg->log_level);

@@ -9,14 +9,10 @@
  * is read.  libjwt 1.10 checks no claims either; exp, nbf, iss and aud
  * are checked below.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -68,40 +64,16 @@ cm_role_parse(const char *name, enum cm_role *role)
 	return (-1);
 }
 
-/* Reads a small file into a malloc'd, NUL-terminated buffer. */
+/* Reads a key file named by config key; logs why not. */
 static char *
 jwt_read_file(const char *path, const char *key, size_t *lenp)
 {
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd;
+	char	*buf;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		cm_log_err("msg=\"bad config\" err=\"%s: %s: %s\"", key, path,
+	if ((buf = cm_read_file(path, JWT_KEYFILE_MAX, lenp)) == NULL)
+		cm_log_err("msg=\"bad config\" err=\"%s: %s: %s\"", key,
+		    path, errno == EFBIG ? "larger than 64 KiB" :
 		    strerror(errno));
-		return (NULL);
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > JWT_KEYFILE_MAX) {
-		cm_log_err("msg=\"bad config\" err=\"%s: %s: not a regular "
-		    "file of at most %d bytes\"", key, path, JWT_KEYFILE_MAX);
-		close(fd);
-		return (NULL);
-	}
-	buf = cm_malloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	buf[off] = '\0';
-	*lenp = off;
 	return (buf);
 }
 

@@ -124,7 +124,7 @@ redisReply *cm_redis_argv(struct cm_svc_ctx *ctx, int argc,
 
 /*
  * A Lua script run with EVALSHA, falling back to EVAL on NOSCRIPT (after
- * a Redis restart).  Declare as: static struct cm_script s = { SRC };
+ * a Redis restart).  Declare as: static struct cm_script s = { .src = SRC };
  * args holds nkeys key names followed by nargs arguments (ARGV); lens
  * gives their lengths, or is NULL when all are NUL-terminated strings.
  * The reply is as for cm_redis_command().

@@ -4,13 +4,16 @@
  * that writes JSON string literals.
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -288,6 +291,45 @@ cm_buf_free(struct cm_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+}
+
+char *
+cm_read_file(const char *path, size_t max, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 off = 0;
+	ssize_t		 n = 0;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (NULL);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > max) {
+		saved = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		close(fd);
+		errno = saved;
+		return (NULL);
+	}
+	buf = cm_malloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;			/* -1, or it shrank */
+		off += (size_t)n;
+	}
+	saved = errno;
+	close(fd);
+	if (n == -1) {
+		free(buf);
+		errno = saved;
+		return (NULL);
+	}
+	buf[off] = '\0';
+	*lenp = off;
+	return (buf);
 }
 
 void *

@@ -52,6 +52,14 @@ void	cm_buf_printf(struct cm_buf *b, const char *fmt, ...)
 void	cm_buf_json_str(struct cm_buf *b, const char *s);
 void	cm_buf_free(struct cm_buf *b);
 
+/*
+ * Reads a whole regular file of at most max bytes.  Returns a malloc'd
+ * buffer with a NUL after the data (caller frees) and its length in
+ * *lenp; or NULL with errno set (from open/read, EINVAL if not a
+ * regular file, EFBIG if larger than max), without logging.
+ */
+char	*cm_read_file(const char *path, size_t max, size_t *lenp);
+
 /* malloc/calloc/strdup that abort on failure. */
 void	*cm_malloc(size_t n);
 void	*cm_calloc(size_t n, size_t size);

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "gw.h"
+#include "http.h"
 #include "log.h"
 
 /* A peer that reads slower than this much pending output is dropped. */

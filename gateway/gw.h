@@ -109,8 +109,6 @@ void	 gw_conn_close(struct gw_conn *);
 void	 gw_conn_write(struct gw_conn *, const void *, size_t);
 
 /* http.c: reads HTTP/1.1 requests from the connection's input. */
-struct gw_http_req *gw_http_req_new(void);
-void	 gw_http_req_free(struct gw_http_req *);
 void	 gw_http_on_read(struct gw_conn *);
 /* Writes a response with a JSON body; close=1 adds Connection: close. */
 void	 gw_http_respond(struct gw_conn *, int status, const char *json,

@@ -2,6 +2,8 @@
 #ifndef GW_HTTP_H
 #define GW_HTTP_H
 
+#include <sys/types.h>
+
 #include <http_parser.h>
 
 #include "util.h"
@@ -28,6 +30,9 @@ struct gw_http_req {
 	char		*origin;
 	char		*forwarded_for;
 };
+
+struct gw_http_req *gw_http_req_new(void);
+void	gw_http_req_free(struct gw_http_req *r);
 
 /* Copies query parameter name of the URL into out; -1 if absent. */
 int	gw_http_query_param(const char *url, const char *name, char *out,

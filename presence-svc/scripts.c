@@ -15,7 +15,7 @@
  *       then the socket row as field, value pairs.
  * Returns 1 if the identity came online (and was announced), else 0.
  */
-struct cm_script pres_script_open = { "\n"
+struct cm_script pres_script_open = { .src = "\n"
 "local row, ident, pres = KEYS[1], KEYS[2], KEYS[3]\n"
 "local sid, role, email, name, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
 "local socket_ttl, safety_ttl = ARGV[6], ARGV[7]\n"
@@ -55,7 +55,7 @@ struct cm_script pres_script_open = { "\n"
  * Returns 1 if the identity went offline (and was announced), else 0.
  * A second close of the same socket changes nothing and says nothing.
  */
-struct cm_script pres_script_close = { "\n"
+struct cm_script pres_script_close = { .src = "\n"
 "local row, ident, pres = KEYS[1], KEYS[2], KEYS[3]\n"
 "\n"
 "redis.call('DEL', row)\n"

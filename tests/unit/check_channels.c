@@ -60,8 +60,9 @@ START_TEST(test_channel_too_long_returns_minus_one)
 	ck_assert_int_eq(cm_chan_org(out, sizeof(out), "confab:", "demo"),
 	    -1);
 	/* Exactly fits: 15 characters and the NUL. */
-	ck_assert_int_eq(cm_chan_org(out, sizeof(out), "", "abcdefgh"), 15);
-	ck_assert_int_eq(cm_chan_org(out, sizeof(out), "", "abcdefghi"), -1);
+	ck_assert_int_eq(cm_chan_org(out, sizeof(out), "", "abcdef"), 15);
+	ck_assert_str_eq(out, "ev:{abcdef}:all");
+	ck_assert_int_eq(cm_chan_org(out, sizeof(out), "", "abcdefg"), -1);
 }
 END_TEST
 

@@ -2,8 +2,10 @@
  * Tests for common/util.c: random ids, the JSON depth limit, JSON
  * string escaping and the growing buffer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 

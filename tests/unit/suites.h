@@ -13,7 +13,12 @@
 	X(proto)							\
 	X(jwt)								\
 	X(util)								\
-	X(channels)
+	X(log)								\
+	X(channels)							\
+	X(map)								\
+	X(sio)								\
+	X(ws)								\
+	X(http)
 
 #define X(name)	Suite *name##_suite(void);
 CM_UNIT_SUITES
