@@ -79,8 +79,8 @@ run: deps
 # sanitizer build, with a private redis-server on a free port.
 check: deps
 	$(MAKE) MODE=check all build/check/check_unit fuzz-build
-	scripts/test.sh build/check
 	scripts/fuzz.sh 3 $(FUZZ_TARGETS)
+	scripts/test.sh build/check
 
 unit: $(OUT)/check_unit
 	$(OUT)/check_unit

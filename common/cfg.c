@@ -142,9 +142,11 @@ cfg_set(struct cm_cfg *cfg, const struct cfg_key *k, const char *value,
 {
 	const char	*why;
 	char		**sp;
+	int		*ip;
 
 	if (k->type == CFG_T_INT) {
-		switch (cfg_parse_int(k, value, (int *)((char *)cfg + k->off))) {
+		ip = (int *)((char *)cfg + k->off);
+		switch (cfg_parse_int(k, value, ip)) {
 		case 0:
 			return (0);
 		case -1:
@@ -221,8 +223,8 @@ cfg_parse_line(struct cm_cfg *cfg, char *s, const char *name, int lineno)
 		s++;
 
 	if ((k = cfg_find(key)) == NULL)
-		return (cm_fail("msg=\"bad config\" err=\"%s: %s: unknown key\"",
-		    where, key));
+		return (cm_fail("msg=\"bad config\" "
+		    "err=\"%s: %.64s: unknown key\"", where, key));
 	if (*s == '"') {
 		if ((why = cfg_unquote(s, &value)) != NULL)
 			return (cm_fail("msg=\"bad config\" "

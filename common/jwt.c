@@ -119,7 +119,8 @@ jwt_check_pem(jwt_alg_t alg, const char *pem, size_t len, const char *path)
 		    "no PEM public key\"", path);
 	else if (EVP_PKEY_get_base_id(pkey) != want)
 		cm_log_err("msg=\"bad config\" err=\"jwt_public_key_file: %s: "
-		    "not an %s key\"", path, want == EVP_PKEY_EC ? "EC" : "RSA");
+		    "not an %s key\"", path,
+		    want == EVP_PKEY_EC ? "EC" : "RSA");
 	else
 		rv = 0;
 	EVP_PKEY_free(pkey);
@@ -147,7 +148,7 @@ cm_jwt_verifier_new(const struct cm_cfg *cfg)
 		len = strlen(key);
 		if (len < 32)
 			cm_log_warn("msg=\"weak jwt secret\" bytes=%zu "
-			    "want=32", len);
+			    "min=32", len);
 	} else {
 		if (cfg->jwt_public_key_file[0] == '\0') {
 			cm_log_err("msg=\"bad config\" err=\"jwt_public_key_"

@@ -31,6 +31,10 @@ eio_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->closed)
 		return;
+	if (wslay_event_get_close_sent(c->ws)) {
+		gw_conn_close(c);	/* the peer did not answer our close */
+		return;
+	}
 	if ((c->sock == NULL || !c->sock->connected) &&
 	    cm_mono_ms() - c->opened_ms >= cfg->connect_timeout_ms) {
 		cm_log_info("msg=\"no socket.io connect in time\" ip=%s",

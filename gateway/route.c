@@ -15,21 +15,27 @@
 
 #define GW_PATH_MAX	1024
 
+/*
+ * /livez: the worker's loop answers.  /readyz (and /healthz, its alias
+ * for load balancers): it may take traffic, i.e. its Redis pub/sub link
+ * is up and it is not draining.  Both carry the worker's counters.
+ */
 static void
 health(struct gw_conn *c, const char *path)
 {
-	int ready = gw_fanout_ready(c->w->fanout) && !c->w->draining;
+	struct gw_worker *w = c->w;
+	int live = strcmp(path, "/livez") == 0;
+	int ready = gw_fanout_ready(w->fanout) && !w->draining;
+	struct cm_buf b = { 0 };
 
-	if (strcmp(path, "/livez") == 0) {
-		gw_http_respond(c, 200, "{\"status\":\"ok\"}", 0);
-		return;
-	}
-	if (ready)
-		gw_http_respond(c, 200, "{\"status\":\"ok\"}", 0);
-	else
-		gw_http_respond(c, 503, c->w->draining ?
-		    "{\"status\":\"draining\"}" :
-		    "{\"status\":\"unavailable\",\"redis\":\"down\"}", 0);
+	cm_buf_printf(&b, "{\"status\":\"%s\",\"worker\":%d,"
+	    "\"connections\":%u,\"sockets\":%u,\"channels\":%u,"
+	    "\"redis\":\"%s\"}",
+	    live || ready ? "ok" : w->draining ? "draining" : "unavailable",
+	    w->slot, w->nconns, w->nsockets, gw_fanout_count(w->fanout),
+	    gw_fanout_ready(w->fanout) ? "up" : "down");
+	gw_http_respond(c, live || ready ? 200 : 503, b.data, 0);
+	cm_buf_free(&b);
 }
 
 /* Handles the complete request in c->req. */

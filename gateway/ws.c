@@ -14,6 +14,7 @@
 #include "gw.h"
 #include "log.h"
 
+#define GW_WS_CLOSE_WAIT_S	5
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 /* Sec-WebSocket-Accept = base64(SHA1(key + GUID)). */
@@ -191,4 +192,10 @@ gw_ws_close(struct gw_conn *c, uint16_t code, const char *reason)
 	wslay_event_queue_close(c->ws, code, (const uint8_t *)reason,
 	    strlen(reason));
 	ws_flush(c);
+	/* A peer that never answers our close is dropped after a while. */
+	if (!c->closed && c->timer != NULL) {
+		struct timeval tv = { GW_WS_CLOSE_WAIT_S, 0 };
+
+		evtimer_add(c->timer, &tv);
+	}
 }

@@ -80,16 +80,15 @@ stop_all() {
 	STOPPING=1
 	trap '' INT TERM HUP
 	local i pid n
-	# Services first, newest first (the gateway before the services),
-	# then Redis last so that nothing loses it while stopping.
+	# The gateway first (it drains its clients and tells presence-svc),
+	# then the services, newest first, then Redis last so that nothing
+	# loses it while stopping.  Each gets 15 s before SIGKILL.
 	for ((i = ${#ORDER[@]} - 1; i >= 0; i--)); do
 		pid=${ORDER[i]}
 		[ "$pid" = "$REDIS_PID" ] && continue
-		alive "$pid" && kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${ORDER[@]}"; do
-		[ "$pid" = "$REDIS_PID" ] && continue
-		for ((n = 0; n < 100; n++)); do	# 10 s each at most
+		alive "$pid" || { wait "$pid" 2>/dev/null; continue; }
+		kill -TERM "$pid" 2>/dev/null
+		for ((n = 0; n < 150; n++)); do
 			alive "$pid" || break
 			sleep 0.1
 		done

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cfg.h"
@@ -125,7 +126,7 @@ ctl_token(const char *cfgpath, int argc, char **argv)
 		return (EX_CONFIG);		/* cm_cfg_load logged why */
 
 	/* The gateway pins jwt_algorithm; another one would be refused. */
-	if (strcmp(cfg.jwt_algorithm, "HS256") != 0) {
+	if (strcasecmp(cfg.jwt_algorithm, "HS256") != 0) {
 		cm_log_err("msg=\"cannot sign\" err=\"jwt_algorithm is %s; "
 		    "confabctl token signs HS256 only\"", cfg.jwt_algorithm);
 		rv = EX_CONFIG;

@@ -244,12 +244,32 @@ export class Stack {
 		};
 		this.maxPayload = Number(this.config.max_payload);
 		this.confPath = path.join(this.dir, 'confab.conf');
-		await fsp.writeFile(this.confPath,
-		    Object.entries(this.config).map(([k, v]) => `${k} ${v}\n`).join(''), { mode: 0o600 });
+		await this.writeConfig();
 
 		await this.startRedis();
 		await Promise.all(SERVICES.map((s) => this.startService(s)));
-		await this.startService('gateway');
+		// The free port may be taken between freePort() and the bind:
+		// then try another one.
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await this.startService('gateway');
+				break;
+			} catch (e) {
+				const rec = this.procs.get('gateway');
+				if (attempt >= 3 || !rec || !rec.exit || !/in use/i.test(this.logText('gateway')))
+					throw e;
+				this.dead = this.dead.filter((d) => !d.startsWith('gateway '));
+				this.port = await freePort();
+				this.url = `http://127.0.0.1:${this.port}`;
+				this.config.gateway_listen = `127.0.0.1:${this.port}`;
+				await this.writeConfig();
+			}
+		}
+	}
+
+	writeConfig() {
+		return fsp.writeFile(this.confPath,
+		    Object.entries(this.config).map(([k, v]) => `${k} ${v}\n`).join(''), { mode: 0o600 });
 	}
 
 	_spawn(name, file, args) {
@@ -304,7 +324,7 @@ export class Stack {
 			const sock = this.config[`${name}_address`].replace(/^ipc:\/\//, '');
 			await waitUntil(() => {
 				if (rec.exit) throw fatal(`${PROGRAM[name]} exited: ${JSON.stringify(rec.exit)}`);
-				return fs.existsSync(sock) && isListening(sock);
+				return isListeningUnix(sock, rec.pid);
 			}, 10000, `${PROGRAM[name]} to listen on ${sock}`);
 		}
 		return rec;
@@ -543,18 +563,34 @@ function canConnect(port, ms = 1000) {
 	});
 }
 
-function isListening(sockPath, ms = 1000) {
-	return new Promise((resolve) => {
-		const c = net.connect(sockPath);
-		const done = (ok) => {
-			clearTimeout(timer);
-			c.destroy();
-			resolve(ok);
-		};
-		const timer = setTimeout(() => done(false), ms);
-		c.on('connect', () => done(true));
-		c.on('error', () => done(false));
-	});
+/*
+ * Whether process pid listens on the unix socket at sockPath.  Read from
+ * /proc, never by connecting: NNG 1.5 (Debian 12) has a bug where a peer
+ * that disconnects during the SP handshake breaks the listener for good
+ * (nanomsg/nng#1518).
+ */
+function isListeningUnix(sockPath, pid) {
+	let table;
+	try {
+		table = fs.readFileSync('/proc/net/unix', 'utf8');
+	} catch {
+		return fs.existsSync(sockPath);
+	}
+	const inodes = new Set();
+	for (const line of table.split('\n').slice(1)) {
+		const f = line.trim().split(/\s+/);
+		// Num RefCount Protocol Flags Type St Inode Path
+		if (f.length >= 8 && f[7] === sockPath && (parseInt(f[3], 16) & 0x10000))
+			inodes.add(f[6]);
+	}
+	if (inodes.size === 0) return false;
+	try {
+		for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+			const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+			if (m && inodes.has(m[1])) return true;
+		}
+	} catch { /* the process is gone */ }
+	return false;
 }
 
 /**

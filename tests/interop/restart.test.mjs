@@ -88,7 +88,9 @@ test('a gateway worker killed with SIGKILL is respawned and its clients reconnec
 	for (let i = 0; i < 30; i++) {
 		const s = await stack.connect({ token, orgId: 'demo' });
 		s.disconnects = [];
+		s.connects = 1;
 		s.got = [];
+		s.on('connect', () => s.connects++);
 		s.on('disconnect', (reason) => s.disconnects.push(reason));
 		s.on('chat-message', (m) => s.got.push(m));
 		sockets.push(s);
@@ -115,6 +117,8 @@ test('a gateway worker killed with SIGKILL is respawned and its clients reconnec
 	const spared = sockets.filter((s) => s.disconnects.length === 0);
 	assert.ok(hit.length >= 1 && spared.length >= 1, `hit ${hit.length}, spared ${spared.length}`);
 	await Promise.all(hit.map((s) => whenConnected(s, 8000)));
+	await waitUntil(() => hit.every((s) => s.connects >= 2), 8000, "'connect' again on every client of the killed worker");
+	for (const s of spared) assert.equal(s.connects, 1, 'a client of the other worker was not disturbed');
 	for (const s of hit)
 		assert.ok(['transport close', 'transport error', 'ping timeout'].includes(s.disconnects[0]), `disconnect reason ${s.disconnects[0]}`);
 

@@ -89,7 +89,7 @@ START_TEST(test_alg_none_token_is_refused)
 }
 END_TEST
 
-START_TEST(test_hs256_token_signed_with_public_pem_is_refused_by_rs256)
+START_TEST(test_key_confusion_hs256_with_rsa_pem_is_refused)
 {
 	struct cm_jwt_verifier	*v;
 	char			 conf[256], *token;
@@ -196,7 +196,7 @@ jwt_alg_tcase(void)
 	tcase_add_unchecked_fixture(tc, keys_setup, keys_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_alg_none_token_is_refused);
-	tcase_add_test(tc, test_hs256_token_signed_with_public_pem_is_refused_by_rs256);
+	tcase_add_test(tc, test_key_confusion_hs256_with_rsa_pem_is_refused);
 	tcase_add_test(tc, test_other_algorithm_than_configured_is_refused);
 	tcase_add_test(tc, test_rs256_token_is_accepted);
 	tcase_add_test(tc, test_es256_token_is_accepted);
