@@ -70,7 +70,7 @@ static const struct cfg_key cfg_keys[] = {
 	INT(jwt_leeway_s,	30, 0, 3600),
 	STR(gateway_listen,	"127.0.0.1:8080"),
 	STR(gateway_id,		""),
-	INT(gateway_workers,	0, 0, 256),
+	INT(gateway_workers,	0, 0, 64),
 	INT(ping_interval_ms,	25000, 1, HOUR_MS),
 	INT(ping_timeout_ms,	20000, 1, HOUR_MS),
 	INT(max_payload,	1000000, 1, GIB),

@@ -277,7 +277,6 @@ jwt_check_claims(const struct cm_jwt_verifier *v, const cJSON *c,
 	const cJSON	*exp, *nbf;
 	const char	*s, *why;
 	double		 t = (double)now;
-	size_t		 i;
 
 	exp = cJSON_GetObjectItemCaseSensitive(c, "exp");
 	if (!cJSON_IsNumber(exp) || !isfinite(exp->valuedouble))
@@ -300,10 +299,8 @@ jwt_check_claims(const struct cm_jwt_verifier *v, const cJSON *c,
 	if ((why = jwt_claim_str(c, "org", p->org, CM_ORG_MAX, "missing org",
 	    "org too long")) != NULL)
 		return (why);
-	for (i = 0; p->org[i] != '\0'; i++)
-		if ((unsigned char)p->org[i] < 0x21 ||
-		    (unsigned char)p->org[i] > 0x7e)
-			return ("bad org");
+	if (!cm_org_valid(p->org))
+		return ("bad org");
 	if ((s = cm_json_str(c, "role")) == NULL)
 		return ("missing role");
 	if (cm_role_parse(s, &p->role) == -1)

@@ -4,6 +4,7 @@
  * and written byte by byte, so the code has no alignment or host-order
  * assumptions.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "proto.h"
@@ -102,4 +103,19 @@ cm_msg_type_name(int type)
 	    msg_type_names[type] == NULL)
 		return ("unknown");
 	return (msg_type_names[type]);
+}
+
+int
+cm_org_valid(const char *org)
+{
+	size_t i;
+
+	for (i = 0; org[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)org[i];
+
+		if (i >= CM_ORG_MAX || !(isalnum(ch) || ch == '.' ||
+		    ch == '_' || ch == '-'))
+			return (0);
+	}
+	return (i > 0);
 }

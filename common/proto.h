@@ -69,6 +69,13 @@ size_t	cm_frame_size(const struct cm_frame *f);
  */
 size_t	cm_frame_encode(const struct cm_frame *f, void *out);
 
+/*
+ * 1 if org is a valid org id: 1 to CM_ORG_MAX characters from
+ * [A-Za-z0-9._-].  An org becomes part of Redis keys ({org} hash tags)
+ * and channel names, so nothing else is allowed.
+ */
+int	cm_org_valid(const char *org);
+
 /* Human name of a type, "unknown" if out of range.  For logs. */
 const char *cm_msg_type_name(int type);
 

@@ -4,15 +4,14 @@
  *
  * Each request thread owns one nng_ctx, one nng_aio and one hiredis
  * connection, and runs receive -> decode -> dispatch -> reply in a
- * plain blocking loop.  The main thread, once the pool runs, does
- * nothing but sigwait(): every signal is blocked in every thread
- * (NNG's own included, since the mask is set before NNG starts them),
- * so no code ever runs in signal context.
+ * plain blocking loop.  The main thread, once the pool runs, waits for
+ * signals with sigtimedwait() and, between them, checks that the
+ * listener still works (svc_listen.c).  Every signal is blocked in
+ * every thread (NNG's own included, since the mask is set before NNG
+ * starts them), so no code ever runs in signal context.
  */
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "svc.h"
+#include "svc_listen.h"
 #include "util.h"
 
 /*
@@ -36,6 +37,7 @@
  */
 #define SVC_IDLE_TICK_MS	250
 #define SVC_SEND_TIMEOUT_MS	2000
+#define SVC_WATCHDOG_S		2	/* listener check, see svc_listen.c */
 #define SVC_BACKOFF_MIN_MS	100
 #define SVC_BACKOFF_MAX_MS	5000
 
@@ -50,6 +52,7 @@ struct svc_thread {
 	nng_aio			*aio;
 	int64_t			 retry_at;	/* monotonic ms: next connect */
 	int			 backoff_ms;	/* 0 while Redis is fine */
+	int			 connects;	/* made by the skeleton */
 };
 
 struct svc {
@@ -57,13 +60,13 @@ struct svc {
 	const char		*cfg_path;	/* NULL: the default */
 	struct cm_cfg		 cfg;
 	nng_socket		 sock;
+	struct cm_svc_listen	*listen;
 	atomic_int		 stopping;
 	struct svc_thread	*threads;
 	int			 nthreads;	/* started */
 };
 
 static int	 svc_args(struct svc *, int, char **, int *);
-static int	 svc_ipc_mkdir(const char *);
 static int	 svc_listen(struct svc *);
 static int	 svc_start(struct svc *);
 static void	 svc_signals(struct svc *, const sigset_t *);
@@ -150,50 +153,19 @@ usage:
 	return (EX_USAGE);
 }
 
-/* For an ipc:// URL, creates the socket's directory (mkdir -p). */
-static int
-svc_ipc_mkdir(const char *url)
-{
-	char	 path[PATH_MAX], *p, c;
-
-	if (strncmp(url, "ipc://", 6) != 0)
-		return (0);
-	if (cm_strlcpy(path, url + 6, sizeof(path)) >= sizeof(path))
-		return (cm_fail("msg=\"ipc path too long\" address=\"%s\"",
-		    url));
-	if ((p = strrchr(path, '/')) == NULL || p == path)
-		return (0);
-	*p = '\0';
-	for (p = path + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST)
-			return (cm_fail("msg=\"cannot create directory\" "
-			    "path=\"%s\" err=\"%s\"", path, strerror(errno)));
-		if ((*p = c) == '\0')
-			return (0);
-	}
-}
-
+/* Opens the rep0 socket and listens on the service's address. */
 static int
 svc_listen(struct svc *s)
 {
-	const char	*url = s->def->address(&s->cfg);
-	int		 rv;
+	int	 rv;
 
-	if (url == NULL || url[0] == '\0')
-		return (cm_fail("msg=\"no address configured\""));
-	if (svc_ipc_mkdir(url) == -1)
-		return (-1);
 	if ((rv = nng_rep0_open(&s->sock)) != 0)
 		return (cm_fail("msg=\"nng_rep0_open failed\" err=\"%s\"",
 		    nng_strerror(rv)));
-	if ((rv = nng_listen(s->sock, url, NULL, 0)) != 0) {
+	if ((s->listen = cm_svc_listen_open(s->sock,
+	    s->def->address(&s->cfg))) == NULL) {
 		nng_close(s->sock);
-		return (cm_fail("msg=\"cannot listen\" address=\"%s\" "
-		    "err=\"%s\"", url, nng_strerror(rv)));
+		return (-1);
 	}
 	return (0);
 }
@@ -227,16 +199,23 @@ svc_start(struct svc *s)
 	return (0);
 }
 
-/* Waits for signals until SIGTERM or SIGINT. */
+/*
+ * Waits for signals until SIGTERM or SIGINT, and checks the listener
+ * whenever none came for SVC_WATCHDOG_S seconds.
+ */
 static void
 svc_signals(struct svc *s, const sigset_t *set)
 {
+	struct timespec	 tick = { SVC_WATCHDOG_S, 0 };
 	struct cm_cfg	 cfg;
 	int		 sig;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0)
+		if ((sig = sigtimedwait(set, NULL, &tick)) == -1) {
+			if (errno == EAGAIN)
+				cm_svc_listen_check(s->listen);
 			continue;
+		}
 		switch (sig) {
 		case SIGTERM:
 		case SIGINT:
@@ -280,6 +259,7 @@ svc_stop(struct svc *s)
 	for (i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i].tid, NULL);
 	nng_close(s->sock);
+	cm_svc_listen_free(s->listen);
 	for (i = 0; i < s->nthreads; i++) {
 		t = &s->threads[i];
 		nng_aio_free(t->aio);
@@ -367,6 +347,7 @@ static void
 svc_redis_ensure(struct svc_thread *t)
 {
 	int64_t	 now;
+	int	 level;
 
 	if (t->ctx.redis != NULL) {
 		t->backoff_ms = 0;
@@ -375,9 +356,10 @@ svc_redis_ensure(struct svc_thread *t)
 	if ((now = cm_mono_ms()) < t->retry_at)
 		return;
 	if ((t->ctx.redis = cm_redis_connect(t->ctx.cfg)) != NULL) {
-		if (t->backoff_ms != 0)
-			cm_log_notice("msg=\"redis connected\" thread=%d",
-			    t->ctx.thread);
+		/* Quiet at start; a reconnect is worth a notice. */
+		level = t->connects++ == 0 ? CM_LOG_INFO : CM_LOG_NOTICE;
+		cm_log(level, "msg=\"redis connected\" thread=%d",
+		    t->ctx.thread);
 		t->backoff_ms = 0;
 		return;
 	}

@@ -68,9 +68,9 @@ req_decode(const void *buf, size_t len, struct cm_frame *f, cJSON **body)
 			f->corr = f->corr << 8 | p[i];
 		return ("undecodable frame");
 	}
-	/* The org becomes a key's {hash tag}: no braces inside. */
-	if (strpbrk(f->org, "{}") != NULL)
-		return ("org may not contain braces");
+	/* The org becomes a key's {hash tag}; an empty one names none. */
+	if (f->org[0] != '\0' && !cm_org_valid(f->org))
+		return ("org is not a valid org id");
 	if (f->body_len == 0)
 		return (NULL);
 	if ((*body = cm_json_parse(f->body, f->body_len)) == NULL)

@@ -53,18 +53,42 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 	struct gw_conn *c = arg;
 
 	if (what & BEV_EVENT_TIMEOUT)
-		cm_log_info("msg=\"request head timeout\" ip=%s", c->ip);
+		cm_log_info("msg=\"flush timeout\" ip=%s", c->ip);
 	/* EOF, error or timeout: nothing more can be read or written. */
-	evbuffer_drain(bufferevent_get_output(bev),
-	    evbuffer_get_length(bufferevent_get_output(bev)));
-	gw_conn_close(c);
+	gw_conn_abort(c);
+}
+
+/*
+ * The connection's one timer: the request head deadline while reading
+ * HTTP, Engine.IO's heartbeat once it is a WebSocket.
+ */
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_conn *c = arg;
+
+	if (c->closed)
+		return;
+	if (c->state == GW_CONN_HTTP) {
+		cm_log_info("msg=\"request head timeout\" ip=%s", c->ip);
+		gw_http_respond_error(c, 408, "TIMEOUT",
+		    "the request head did not arrive in time");
+	} else if (c->state == GW_CONN_WS)
+		gw_eio_on_timer(c);
+}
+
+void
+gw_conn_arm(struct gw_conn *c, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(c->timer, &tv);
 }
 
 struct gw_conn *
 gw_conn_new(struct gw_worker *w, int fd, const char *ip)
 {
 	struct gw_conn *c = cm_calloc(1, sizeof(*c));
-	struct timeval tv;
 
 	c->w = w;
 	c->refs = 1;
@@ -77,11 +101,12 @@ gw_conn_new(struct gw_worker *w, int fd, const char *ip)
 		return (NULL);
 	}
 	c->req = gw_http_req_new();
+	c->req->max_head = (size_t)w->cfg->http_max_header_bytes;
+	c->req->max_body = (size_t)w->cfg->http_max_body_bytes;
+	c->timer = evtimer_new(w->base, conn_timer_cb, c);
 	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
-	/* The request head must arrive in time (slowloris). */
-	tv.tv_sec = w->cfg->http_header_timeout_ms / 1000;
-	tv.tv_usec = (w->cfg->http_header_timeout_ms % 1000) * 1000;
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	/* The whole request head must arrive in time (slowloris). */
+	gw_conn_arm(c, w->cfg->http_header_timeout_ms);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
@@ -113,19 +138,20 @@ gw_conn_write(struct gw_conn *c, const void *data, size_t len)
 	if (evbuffer_get_length(out) + len > GW_MAX_OUTPUT) {
 		cm_log_warn("msg=\"slow client dropped\" ip=%s pending=%zu",
 		    c->ip, evbuffer_get_length(out));
-		evbuffer_drain(out, evbuffer_get_length(out));
-		gw_conn_close(c);
+		gw_conn_abort(c);
 		return;
 	}
 	evbuffer_add(out, data, len);
 }
 
-/* Releases everything but the struct itself. */
-static void
-conn_teardown(struct gw_conn *c)
+/* Releases everything but the struct itself, dropping unsent output. */
+void
+gw_conn_abort(struct gw_conn *c)
 {
 	struct gw_worker *w = c->w;
 
+	if (c->closed)
+		return;
 	c->closed = 1;
 	gw_sio_close(c, "transport close");
 	if (c->timer != NULL) {
@@ -158,7 +184,8 @@ gw_conn_close(struct gw_conn *c)
 		c->state = GW_CONN_CLOSING;
 		bufferevent_disable(c->bev, EV_READ);
 		bufferevent_set_timeouts(c->bev, NULL, &flush_tv);
+		evtimer_del(c->timer);
 		return;
 	}
-	conn_teardown(c);
+	gw_conn_abort(c);
 }

@@ -15,22 +15,12 @@ eio_send(struct gw_conn *c, const char *packet)
 	gw_ws_send_text(c, packet, strlen(packet));
 }
 
-static void
-eio_arm(struct gw_conn *c, int ms)
+/* The heartbeat and the CONNECT deadline, on the connection's timer. */
+void
+gw_eio_on_timer(struct gw_conn *c)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(c->timer, &tv);
-}
-
-static void
-eio_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct gw_conn *c = arg;
 	const struct cm_cfg *cfg = c->w->cfg;
 
-	if (c->closed)
-		return;
 	if (wslay_event_get_close_sent(c->ws)) {
 		gw_conn_close(c);	/* the peer did not answer our close */
 		return;
@@ -51,7 +41,7 @@ eio_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	eio_send(c, "2");
 	c->awaiting_pong = 1;
-	eio_arm(c, cfg->ping_timeout_ms);
+	gw_conn_arm(c, cfg->ping_timeout_ms);
 }
 
 void
@@ -67,8 +57,7 @@ gw_eio_open(struct gw_conn *c)
 	    c->eio_sid, cfg->ping_interval_ms, cfg->ping_timeout_ms,
 	    cfg->max_payload);
 	eio_send(c, open);
-	c->timer = evtimer_new(c->w->base, eio_timer_cb, c);
-	eio_arm(c, cfg->ping_interval_ms < cfg->connect_timeout_ms ?
+	gw_conn_arm(c, cfg->ping_interval_ms < cfg->connect_timeout_ms ?
 	    cfg->ping_interval_ms : cfg->connect_timeout_ms);
 }
 
@@ -88,7 +77,7 @@ gw_eio_on_text(struct gw_conn *c, const char *p, size_t len)
 	case '3':			/* pong */
 		if (c->awaiting_pong) {
 			c->awaiting_pong = 0;
-			eio_arm(c, c->w->cfg->ping_interval_ms);
+			gw_conn_arm(c, c->w->cfg->ping_interval_ms);
 		}
 		break;
 	case '2':			/* ping (probe): answer in kind */

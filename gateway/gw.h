@@ -93,7 +93,7 @@ struct gw_conn {
 	struct gw_http_req	*req;		/* HTTP state; NULL after upgrade */
 	wslay_event_context_ptr	 ws;
 	char			 eio_sid[32];
-	struct event		*timer;		/* ping / connect deadline */
+	struct event		*timer;		/* see gw_conn_arm() */
 	int			 awaiting_pong;
 	int64_t			 opened_ms;
 	int			 skip_binary;	/* attachments to drop */
@@ -106,6 +106,10 @@ void	 gw_conn_ref(struct gw_conn *);
 void	 gw_conn_unref(struct gw_conn *);
 /* Closes after the output is flushed; safe to call more than once. */
 void	 gw_conn_close(struct gw_conn *);
+/* Closes now, dropping unsent output. */
+void	 gw_conn_abort(struct gw_conn *);
+/* (Re)starts the connection's timer; its meaning depends on the state. */
+void	 gw_conn_arm(struct gw_conn *, int ms);
 void	 gw_conn_write(struct gw_conn *, const void *, size_t);
 
 /* http.c: reads HTTP/1.1 requests from the connection's input. */
@@ -126,6 +130,7 @@ int	 gw_utf8_valid(const uint8_t *, size_t);
 
 /* eio.c: Engine.IO v4 over a WebSocket. */
 void	 gw_eio_open(struct gw_conn *);
+void	 gw_eio_on_timer(struct gw_conn *);
 void	 gw_eio_on_text(struct gw_conn *, const char *, size_t);
 void	 gw_eio_on_binary(struct gw_conn *, const uint8_t *, size_t);
 void	 gw_eio_send_message(struct gw_conn *, const char *, size_t);

@@ -82,7 +82,6 @@ gw_handshake(struct gw_conn *c)
 
 	/* From here on the connection speaks WebSocket. */
 	c->state = GW_CONN_WS;
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	gw_eio_open(c);
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		gw_ws_on_read(c);

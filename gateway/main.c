@@ -3,6 +3,7 @@
  * confab-gateway(8).  main() only reads the command line and the
  * config, then hands over to the master (master.c).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -13,10 +14,10 @@
 #include "util.h"
 
 static void
-usage(void)
+usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: confab-gateway [-t | -T] [-c config]\n");
-	exit(64);
+	fprintf(f, "usage: confab-gateway [-t | -T] [-c config]\n");
+	exit(status);
 }
 
 int
@@ -38,13 +39,18 @@ main(int argc, char **argv)
 		case 'T':
 			dump = 1;
 			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
 		default:
-			usage();
+			usage(stderr, 64);
 		}
 	}
 	if (argc != optind)
-		usage();
-	if (cm_cfg_load(cfg, path) == -1)
+		usage(stderr, 64);
+	/* A peer that resets mid-write must cost a connection, not a worker. */
+	signal(SIGPIPE, SIG_IGN);
+	if (cm_cfg_load(cfg, path) == -1 || gw_master_check_cfg(cfg) == -1)
 		return (78);
 	if (dump)
 		cm_cfg_dump(cfg, STDOUT_FILENO);

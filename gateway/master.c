@@ -175,9 +175,8 @@ master_worker_count(const struct cm_cfg *cfg)
 	return (n > GW_MAX_WORKERS ? GW_MAX_WORKERS : (int)n);
 }
 
-/* Validates a config as a worker would use it; 0 if usable. */
-static int
-master_check_cfg(const struct cm_cfg *cfg)
+int
+gw_master_check_cfg(const struct cm_cfg *cfg)
 {
 	struct cm_jwt_verifier *v = cm_jwt_verifier_new(cfg);
 
@@ -194,7 +193,7 @@ master_reload(struct gw_master *m)
 	size_t i, k = 0;
 
 	sd_notify(0, "RELOADING=1");
-	if (cm_cfg_load(next, m->path) == -1 || master_check_cfg(next) == -1) {
+	if (cm_cfg_load(next, m->path) == -1 || gw_master_check_cfg(next) == -1) {
 		cm_log_err("msg=\"reload refused: invalid config; the running "
 		    "one stays in force\" path=%s", m->path);
 		cm_cfg_free(next);
@@ -281,7 +280,7 @@ gw_master_run(struct cm_cfg *cfg, const char *path)
 
 	m->cfg = cfg;
 	m->path = path;
-	if (master_check_cfg(cfg) == -1)
+	if (gw_master_check_cfg(cfg) == -1)
 		return (78);
 	if ((m->fd = master_bind(cfg->gateway_listen)) == -1)
 		return (69);

@@ -11,4 +11,7 @@
  */
 int	gw_master_run(struct cm_cfg *cfg, const char *path);
 
+/* Checks what the workers will build from cfg (the JWT key); 0 if usable. */
+int	gw_master_check_cfg(const struct cm_cfg *cfg);
+
 #endif

@@ -60,6 +60,7 @@ rest_finish(struct gw_conn *c, int status, const char *json)
 		return;
 	c->state = GW_CONN_HTTP;
 	gw_http_req_reset(c->req);
+	gw_conn_arm(c, c->w->cfg->http_header_timeout_ms);
 	bufferevent_enable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		gw_http_on_read(c);

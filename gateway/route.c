@@ -103,19 +103,15 @@ gw_http_on_read(struct gw_conn *c)
 		evbuffer_drain(in, (size_t)n);
 		if (!r->complete)
 			continue;
-		/* A whole request: no more head timeout while we answer. */
-		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		/* A whole request: no head deadline while we answer. */
+		evtimer_del(c->timer);
 		dispatch(c);
 		if (!c->closed && c->state == GW_CONN_HTTP &&
 		    !http_should_keep_alive(&r->parser))
 			gw_conn_close(c);
 		if (!c->closed && c->state == GW_CONN_HTTP) {
-			struct timeval tv = {
-			    c->w->cfg->http_header_timeout_ms / 1000,
-			    (c->w->cfg->http_header_timeout_ms % 1000) * 1000 };
-
 			gw_http_req_reset(c->req);
-			bufferevent_set_timeouts(c->bev, &tv, NULL);
+			gw_conn_arm(c, c->w->cfg->http_header_timeout_ms);
 		}
 	}
 	gw_conn_unref(c);

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/listener.h>
 
 #include "fanout.h"
@@ -198,11 +197,8 @@ worker_teardown(struct gw_worker *w)
 	struct gw_conn *c;
 	size_t i;
 
-	while ((c = TAILQ_FIRST(&w->conns)) != NULL) {
-		evbuffer_drain(bufferevent_get_output(c->bev),
-		    evbuffer_get_length(bufferevent_get_output(c->bev)));
-		gw_conn_close(c);
-	}
+	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
+		gw_conn_abort(c);
 	for (i = 0; i < sizeof(w->sig_ev) / sizeof(w->sig_ev[0]); i++)
 		if (w->sig_ev[i] != NULL)
 			event_free(w->sig_ev[i]);

@@ -104,6 +104,17 @@ START_TEST(test_token_without_exp_is_refused)
 }
 END_TEST
 
+START_TEST(test_org_with_key_syntax_is_refused)
+{
+	char claims[256];
+
+	snprintf(claims, sizeof(claims), "{\"org\":\"de}mo\",\"role\":"
+	    "\"agent\",\"email\":\"a@example.com\",\"exp\":%ld}",
+	    (long)time(NULL) + 600);
+	assert_hs256_claims_refused(claims, "bad org");
+}
+END_TEST
+
 START_TEST(test_nbf_in_future_is_refused)
 {
 	char	 extra[64];
@@ -353,6 +364,7 @@ jwt_suite(void)
 	tcase_add_test(tc, test_expired_token_is_refused);
 	tcase_add_test(tc, test_token_without_exp_is_refused);
 	tcase_add_test(tc, test_nbf_in_future_is_refused);
+	tcase_add_test(tc, test_org_with_key_syntax_is_refused);
 	tcase_add_test(tc, test_nbf_within_leeway_is_accepted);
 	tcase_add_test(tc, test_wrong_secret_is_refused);
 	tcase_add_test(tc, test_tampered_payload_is_refused);

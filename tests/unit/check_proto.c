@@ -244,6 +244,24 @@ START_TEST(test_msg_type_names_cover_every_type)
 }
 END_TEST
 
+START_TEST(test_org_ids_are_key_safe)
+{
+	char long_org[CM_ORG_MAX + 2];
+
+	ck_assert(cm_org_valid("demo"));
+	ck_assert(cm_org_valid("acme-eu_1.prod"));
+	ck_assert(!cm_org_valid(""));
+	ck_assert(!cm_org_valid("a{b}"));
+	ck_assert(!cm_org_valid("a:b"));
+	ck_assert(!cm_org_valid("a b"));
+	memset(long_org, 'a', sizeof(long_org) - 1);
+	long_org[sizeof(long_org) - 1] = '\0';
+	ck_assert(!cm_org_valid(long_org));
+	long_org[CM_ORG_MAX] = '\0';
+	ck_assert(cm_org_valid(long_org));
+}
+END_TEST
+
 Suite *
 proto_suite(void)
 {
@@ -265,6 +283,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_frame_rejects_org_longer_than_buffer);
 	tcase_add_test(tc, test_frame_body_is_the_rest_of_the_buffer);
 	tcase_add_test(tc, test_msg_type_names_cover_every_type);
+	tcase_add_test(tc, test_org_ids_are_key_safe);
 	suite_add_tcase(s, tc);
 	return (s);
 }
