@@ -3,6 +3,7 @@
 // master and its clients reconnect and keep working.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Stack, waitUntil, whenConnected, workerSlot, sleep } from './harness.mjs';
 
 let stack;
@@ -143,4 +144,28 @@ test('after the respawn both workers take new connections', w(async () => {
 		s.close();
 	}
 	assert.equal(slots.size, 2, `connections landed only on ${[...slots]}`);
+}));
+
+// Debian's NNG 1.5.2 stops accepting on a listener after one peer hangs
+// up during the SP handshake (nanomsg/nng#1518).  A bare connect+close
+// to queue-svc's socket, then a gateway that dials afresh: the service's
+// listener watchdog must notice and restart the listener, so the
+// gateway gets through within a few seconds instead of never.
+test('a peer that hangs up mid-handshake does not leave queue-svc deaf', w(async () => {
+	await stack.kill('gateway', 'SIGTERM');
+	const sock = stack.config.queue_address.replace(/^ipc:\/\//, '');
+	for (let i = 0; i < 3; i++) {
+		await new Promise((resolve, reject) => {
+			const c = net.createConnection(sock, () => { c.destroy(); resolve(); });
+			c.on('error', reject);
+		});
+	}
+	await stack.startService('gateway');
+	const s = await stack.connect({ token, orgId: 'demo' });
+	const t0 = Date.now();
+	const { ack, seen } = await sendWithRetries(s, { text: 'after a half-open peer', clientMsgId: 'r-half' },
+	    { tries: 8, ackMs: 2000 });
+	assert.equal(ack.ok, true, `ack ${JSON.stringify(ack)} after ${JSON.stringify(seen)}`);
+	assert.ok(Date.now() - t0 < 15000, `took ${Date.now() - t0} ms`);
+	s.close();
 }));
