@@ -67,6 +67,7 @@ struct gw_sock {
 	struct cm_principal	 user;
 	char			*user_json;	/* {"org",..}; owned */
 	char			*context_json;	/* auth.context; owned */
+	char			*current_url;	/* auth.context.url; owned */
 	struct gw_member	 members[GW_SOCK_CHANNELS];
 	int			 pending_subs;	/* before CONNECT is acked */
 	int			 connected;	/* CONNECT acked */

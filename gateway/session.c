@@ -158,6 +158,8 @@ sio_finish_connect(struct gw_conn *c)
 	cm_buf_puts(&b, ",\"userAgent\":");
 	cm_buf_json_str(&b, c->req && c->req->user_agent ?
 	    c->req->user_agent : "");
+	cm_buf_puts(&b, ",\"currentUrl\":");
+	cm_buf_json_str(&b, s->current_url);
 	cm_buf_printf(&b, ",\"connectedAt\":%lld,\"gateway\":",
 	    (long long)s->connected_at);
 	cm_buf_json_str(&b, w->gateway_id);
@@ -207,6 +209,7 @@ sio_sock_free(struct gw_conn *c)
 		gw_fanout_leave(c->w->fanout, &s->members[i]);
 	free(s->user_json);
 	free(s->context_json);
+	free(s->current_url);
 	free(s);
 	c->sock = NULL;
 }
@@ -281,6 +284,8 @@ sio_on_connect(struct gw_conn *c, const struct gw_sio_packet *pk)
 	ctx = cJSON_GetObjectItemCaseSensitive(auth, "context");
 	c->sock->context_json = cJSON_IsObject(ctx) ?
 	    cJSON_PrintUnformatted(ctx) : cm_strdup("{}");
+	c->sock->current_url = cm_strdup(cm_json_str(ctx, "url") ?
+	    cm_json_str(ctx, "url") : "");
 	cJSON_Delete(auth);
 
 	if ((pending = sio_join_channels(c)) == -1) {
