@@ -96,8 +96,11 @@ svc_done_cb(evutil_socket_t fd, short what, void *arg)
 
 		TAILQ_REMOVE(&list, r, entry);
 		s->inflight--;
-		if (r->rv == NNG_ETIMEDOUT)
+		if (r->rv == NNG_ETIMEDOUT) {
 			status = GW_SVC_TIMEOUT;
+			cm_log_warn("msg=\"service request timed out\" svc=%s "
+			    "pipes=%d", s->name, gw_svc_pipes(s));
+		}
 		else if (r->rv != 0)
 			cm_log_warn("msg=\"service request failed\" svc=%s "
 			    "err=\"%s\"", s->name, nng_strerror(r->rv));
@@ -224,6 +227,21 @@ unsigned
 gw_svc_inflight(const struct gw_svc *s)
 {
 	return (s->inflight);
+}
+
+int
+gw_svc_pipes(const struct gw_svc *s)
+{
+	nng_stat *all, *sock, *pipes;
+	int n = -1;
+
+	if (nng_stats_get(&all) != 0)
+		return (-1);
+	if ((sock = nng_stat_find_socket(all, s->sock)) != NULL &&
+	    (pipes = nng_stat_find(sock, "pipes")) != NULL)
+		n = (int)nng_stat_value(pipes);
+	nng_stats_free(all);
+	return (n);
 }
 
 const char *

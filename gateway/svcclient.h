@@ -42,6 +42,9 @@ int	gw_svc_request(struct gw_svc *s, int type, const char *org,
 	    const char *body, size_t len, gw_svc_cb cb, void *arg);
 
 const char *gw_svc_name(const struct gw_svc *s);
+/* Connections (NNG pipes) to the service now; -1 if unknown. */
+int	gw_svc_pipes(const struct gw_svc *s);
+
 /* Requests sent and not yet answered. */
 unsigned gw_svc_inflight(const struct gw_svc *s);
 
