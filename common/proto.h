@@ -25,13 +25,33 @@
 #define CM_FRAME_HDR_LEN	16
 #define CM_ORG_MAX		64
 
+/*
+ * Message types and their JSON bodies.  "user" is always the verified
+ * principal {"org","role","email","name"} the gateway took from the JWT.
+ *
+ * CM_MSG_PING		{} -> {"service":NAME,"redis":"ok"|"down"}; status
+ *			CM_ST_UNAVAILABLE while Redis is down.
+ * CM_MSG_SOCKET_OPEN	presence: {"sid","user","ipAddress","userAgent",
+ *			"currentUrl","connectedAt":ms,"gateway","worker",
+ *			"context":{..}} -> {}
+ * CM_MSG_SOCKET_CLOSE	presence: {"sid","user","reason"} -> {}
+ * CM_MSG_SOCKET_REFRESH presence, org "": {"gateway","worker","sockets":
+ *			[{"sid","user"}..]} -> {"refreshed","missing",
+ *			"invalid"}; every 30 s from each gateway worker, to
+ *			keep the 120 s socket rows alive.
+ * CM_MSG_EVENT		the owning service: {"event","sid","user","data":
+ *			ARG|null} -> the ack value itself ({"ok":true,..}
+ *			or {"ok":false,"error":{"code","message"}}).
+ * CM_MSG_REST		the owning service: {"method","path","query","user",
+ *			"body":JSON|null} -> {"status":HTTP,"body":JSON}.
+ */
 enum cm_msg_type {
-	CM_MSG_PING = 1,	/* health: body {} -> {"service":..,"redis":..} */
-	CM_MSG_SOCKET_OPEN,	/* a Socket.IO socket connected (presence) */
-	CM_MSG_SOCKET_CLOSE,	/* it disconnected (presence) */
-	CM_MSG_SOCKET_REFRESH,	/* a worker's live sockets, every 30 s */
-	CM_MSG_EVENT,		/* a client event to its owning service */
-	CM_MSG_REST,		/* a /chat/... HTTP request to its owner */
+	CM_MSG_PING = 1,
+	CM_MSG_SOCKET_OPEN,
+	CM_MSG_SOCKET_CLOSE,
+	CM_MSG_SOCKET_REFRESH,
+	CM_MSG_EVENT,
+	CM_MSG_REST,
 	CM_MSG_TYPE_MAX
 };
 
