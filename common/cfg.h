@@ -45,7 +45,7 @@ struct cm_cfg {
 	int	 ping_timeout_ms;	/* Engine.IO pingTimeout */
 	int	 max_payload;		/* Engine.IO maxPayload, bytes */
 	int	 connect_timeout_ms;	/* Socket.IO CONNECT must come by then */
-	int	 http_header_timeout_ms; /* whole request head must come by then */
+	int	 http_header_timeout_ms; /* a whole request must come by then */
 	int	 http_max_header_bytes;
 	int	 http_max_body_bytes;
 	int	 shutdown_grace_ms;	/* SIGTERM: drain for at most this long */

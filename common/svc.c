@@ -90,7 +90,7 @@ cm_svc_main(const struct cm_svc_def *def, int argc, char **argv)
 	if (cm_cfg_load(&svc.cfg, svc.cfg_path) == -1)
 		return (EX_CONFIG);		/* cm_cfg_load said why */
 	if (check_only) {
-		cm_log_notice("msg=\"config ok\"");
+		fprintf(stderr, "configuration ok\n");
 		cm_cfg_free(&svc.cfg);
 		return (0);
 	}

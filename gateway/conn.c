@@ -59,8 +59,10 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 }
 
 /*
- * The connection's one timer: the request head deadline while reading
- * HTTP, Engine.IO's heartbeat once it is a WebSocket.
+ * The connection's one timer: the deadline for a whole request while
+ * reading HTTP (http_header_timeout_ms, against slowloris; an idle
+ * keep-alive connection is closed quietly), Engine.IO's heartbeat once
+ * it is a WebSocket.
  */
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -69,10 +71,12 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->closed)
 		return;
-	if (c->state == GW_CONN_HTTP) {
-		cm_log_info("msg=\"request head timeout\" ip=%s", c->ip);
+	if (c->state == GW_CONN_HTTP && c->req->fed == 0) {
+		gw_conn_abort(c);	/* idle keep-alive: nothing to answer */
+	} else if (c->state == GW_CONN_HTTP) {
+		cm_log_info("msg=\"request timeout\" ip=%s", c->ip);
 		gw_http_respond_error(c, 408, "TIMEOUT",
-		    "the request head did not arrive in time");
+		    "the request did not arrive in time");
 	} else if (c->state == GW_CONN_WS)
 		gw_eio_on_timer(c);
 }

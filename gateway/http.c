@@ -179,6 +179,7 @@ gw_http_req_reset(struct gw_http_req *r)
 	req_clear(r);
 	r->in_value = 0;
 	r->head_bytes = 0;
+	r->fed = 0;
 	r->too_large = 0;
 	r->complete = 0;
 	http_parser_init(&r->parser, HTTP_REQUEST);
@@ -200,6 +201,7 @@ gw_http_feed(struct gw_http_req *r, const char *data, size_t len)
 	size_t n = http_parser_execute(&r->parser, &settings, data, len);
 	enum http_errno e = HTTP_PARSER_ERRNO(&r->parser);
 
+	r->fed += n;
 	if (e != HPE_OK && e != HPE_PAUSED)
 		return (-1);
 	return ((ssize_t)n);

@@ -16,6 +16,7 @@ struct gw_http_req {
 	struct cm_buf	 value;		/* header value being read */
 	int		 in_value;
 	size_t		 head_bytes;
+	size_t		 fed;		/* bytes of this request seen */
 	size_t		 max_head;
 	size_t		 max_body;
 	int		 too_large;	/* 413 or 431 */

@@ -5,7 +5,7 @@
  * last.  Each change is one Lua script (scripts.c), so concurrent
  * sockets of one identity on different gateways cannot race.
  *
- * Request bodies (CONTRACTS.md):
+ * Request bodies (common/proto.h):
  *	SOCKET_OPEN	{"sid","user":{..},"ipAddress","userAgent",
  *			 "currentUrl","connectedAt":ms,"gateway","worker"}
  *	SOCKET_CLOSE	{"sid","user":{..},"reason"}

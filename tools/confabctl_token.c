@@ -77,9 +77,9 @@ token_args(int argc, char **argv, struct cm_principal *p, long *ttl)
 		return (EX_USAGE);
 	}
 	memset(p, 0, sizeof(*p));
-	if (!token_arg_ok(org, CM_ORG_MAX, 0x21)) {
-		fprintf(stderr, "confabctl: --org: 1..%d printable ASCII "
-		    "characters, no blanks\n", CM_ORG_MAX);
+	if (!cm_org_valid(org)) {
+		fprintf(stderr, "confabctl: --org: 1..%d characters from "
+		    "A-Z a-z 0-9 . _ -\n", CM_ORG_MAX);
 		return (EX_USAGE);
 	}
 	if (cm_role_parse(role, &p->role) == -1) {

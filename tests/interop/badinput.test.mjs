@@ -73,7 +73,7 @@ test('the open packet carries the configured Engine.IO parameters', w(async () =
 
 test('malformed Socket.IO packets get protocol-error; the connection stays', w(async () => {
 	const c = await rawChat();
-	// Not a Socket.IO packet at all: BAD_PACKET (CONTRACTS.md).
+	// Not a Socket.IO packet at all: BAD_PACKET (confab-protocol(7)).
 	for (const bad of ['4garbage', '4', '47/chat,']) {
 		c.send(bad);
 		const { pkt, data } = await protocolError(c);
