@@ -79,6 +79,7 @@ static const struct cfg_key cfg_keys[] = {
 	INT(http_max_header_bytes, 16384, 256, 1048576),
 	INT(http_max_body_bytes, 1048576, 0, GIB),
 	INT(shutdown_grace_ms,	10000, 0, HOUR_MS),
+	INT(worker_heartbeat_ms, 2000, 100, 60000),
 	INT(max_message_length,	4000, 1, 16777216),
 };
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))

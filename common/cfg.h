@@ -49,6 +49,7 @@ struct cm_cfg {
 	int	 http_max_header_bytes;
 	int	 http_max_body_bytes;
 	int	 shutdown_grace_ms;	/* SIGTERM: drain for at most this long */
+	int	 worker_heartbeat_ms;	/* worker -> presence liveness beat */
 
 	/* queue-svc */
 	int	 max_message_length;	/* chat-message text, bytes */

@@ -16,6 +16,7 @@ static const char *const msg_type_names[CM_MSG_TYPE_MAX] = {
 	[CM_MSG_SOCKET_REFRESH] =	"socket-refresh",
 	[CM_MSG_EVENT] =		"event",
 	[CM_MSG_REST] =			"rest",
+	[CM_MSG_WORKER_HEARTBEAT] =	"worker-heartbeat",
 };
 
 /* An org is 0..CM_ORG_MAX bytes of printable ASCII, no blanks. */

@@ -44,6 +44,14 @@
  *			or {"ok":false,"error":{"code","message"}}).
  * CM_MSG_REST		the owning service: {"method","path","query","user",
  *			"body":JSON|null} -> {"status":HTTP,"body":JSON}.
+ * CM_MSG_WORKER_HEARTBEAT presence, org "": {"gateway","worker","pid",
+ *			"startedAt":ms} -> {}; every worker_heartbeat_ms from
+ *			each gateway worker, the first one at its start, so
+ *			that presence-svc can tell a worker that died (no
+ *			beat) or was replaced (new pid) and drop its sockets.
+ *
+ * SOCKET_OPEN and SOCKET_CLOSE go to every service; one with no handler
+ * answers CM_ST_UNKNOWN_TYPE, which the gateway takes as "not needed".
  */
 enum cm_msg_type {
 	CM_MSG_PING = 1,
@@ -52,6 +60,7 @@ enum cm_msg_type {
 	CM_MSG_SOCKET_REFRESH,
 	CM_MSG_EVENT,
 	CM_MSG_REST,
+	CM_MSG_WORKER_HEARTBEAT,
 	CM_MSG_TYPE_MAX
 };
 

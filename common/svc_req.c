@@ -93,7 +93,8 @@ req_dispatch(const struct cm_svc_def *def, struct cm_svc_ctx *ctx,
 	for (r = def->frames; r != NULL && r->fn != NULL; r++)
 		if (r->type == f->type)
 			return (r->fn(ctx, f, body, reply));
-	cm_log_warn("msg=\"unknown frame type\" type=%d", f->type);
+	/* The gateway tells every service of every socket; most ignore it. */
+	cm_log_debug("msg=\"no handler\" type=%s", cm_msg_type_name(f->type));
 	*reply = cm_svc_error("UNKNOWN_TYPE", "no handler for this type");
 	return (CM_ST_UNKNOWN_TYPE);
 }

@@ -45,6 +45,8 @@ struct gw_worker {
 	unsigned			 nconns;
 	unsigned			 nsockets;	/* Socket.IO sockets */
 	struct event			*refresh_ev;	/* presence TTL refresh */
+	struct event			*heartbeat_ev;	/* presence liveness */
+	int64_t				 started_at;	/* cm_now_ms() */
 	struct event			*drain_ev;	/* drain progress */
 	int64_t				 drain_deadline; /* cm_mono_ms */
 	struct event			*sig_ev[4];

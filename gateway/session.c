@@ -29,7 +29,7 @@ static const struct {
 	{ "takeover-chat",	GW_SVC_QUEUE },
 	{ "resume-ai",		GW_SVC_QUEUE },
 	{ "close-chat",		GW_SVC_QUEUE },
-	{ "typing",		GW_SVC_PRESENCE },
+	{ "typing",		GW_SVC_QUEUE },	/* it knows the members */
 	{ "set-status",		GW_SVC_PRESENCE },
 	{ "page-view",		GW_SVC_PRESENCE },
 };
@@ -118,24 +118,20 @@ sio_connect_error(struct gw_conn *c, const char *nsp, size_t nsp_len,
 	cm_buf_free(&msg);
 }
 
-/* Logs a failed fire-and-forget request (presence bookkeeping). */
+/*
+ * Tells every service that a socket opened or closed: presence-svc
+ * records it, and the others may act on it (a service without a
+ * handler says so, which is fine).
+ */
 static void
-sio_notify_cb(int status, const char *body, size_t len, void *arg)
-{
-	if (status != 0)
-		cm_log_warn("msg=\"presence update failed\" what=\"%s\" "
-		    "status=%d", (const char *)arg, status);
-}
-
-static void
-sio_notify_presence(struct gw_conn *c, int type, const struct cm_buf *b,
+sio_notify_all(struct gw_conn *c, int type, const struct cm_buf *b,
     const char *what)
 {
-	if (gw_svc_request(c->w->svc[GW_SVC_PRESENCE], type,
-	    c->sock->user.org, b->data, b->len, sio_notify_cb,
-	    (void *)what) == -1)
-		cm_log_warn("msg=\"presence update not sent\" what=\"%s\"",
-		    what);
+	int i;
+
+	for (i = 0; i < GW_SVC_COUNT; i++)
+		gw_svc_notify(c->w->svc[i], type, c->sock->user.org, b->data,
+		    b->len, what);
 }
 
 static void
@@ -165,7 +161,7 @@ sio_finish_connect(struct gw_conn *c)
 	cm_buf_json_str(&b, w->gateway_id);
 	cm_buf_printf(&b, ",\"worker\":%d,\"context\":%s}", w->slot,
 	    s->context_json);
-	sio_notify_presence(c, CM_MSG_SOCKET_OPEN, &b, "socket open");
+	sio_notify_all(c, CM_MSG_SOCKET_OPEN, &b, "socket open");
 	cm_buf_free(&b);
 	cm_log_info("msg=\"socket connected\" sid=%s org=%s role=%s ip=%s",
 	    s->sid, s->user.org, cm_role_name(s->user.role), c->ip);
@@ -443,7 +439,7 @@ gw_sio_close(struct gw_conn *c, const char *reason)
 		    s->sid, s->user_json);
 		cm_buf_json_str(&b, reason);
 		cm_buf_puts(&b, "}");
-		sio_notify_presence(c, CM_MSG_SOCKET_CLOSE, &b, "socket close");
+		sio_notify_all(c, CM_MSG_SOCKET_CLOSE, &b, "socket close");
 		cm_buf_free(&b);
 		cm_log_info("msg=\"socket disconnected\" sid=%s reason=\"%s\"",
 		    s->sid, reason);
@@ -475,8 +471,7 @@ gw_sio_refresh_presence(struct gw_worker *w)
 		sep = ",";
 	}
 	cm_buf_puts(&b, "]}");
-	if (gw_svc_request(w->svc[GW_SVC_PRESENCE], CM_MSG_SOCKET_REFRESH, "",
-	    b.data, b.len, sio_notify_cb, (void *)"socket refresh") == -1)
-		cm_log_warn("msg=\"presence refresh not sent\"");
+	gw_svc_notify(w->svc[GW_SVC_PRESENCE], CM_MSG_SOCKET_REFRESH, "",
+	    b.data, b.len, "socket refresh");
 	cm_buf_free(&b);
 }

@@ -229,6 +229,37 @@ gw_svc_inflight(const struct gw_svc *s)
 	return (s->inflight);
 }
 
+struct svc_notice {
+	struct gw_svc	*svc;
+	const char	*what;		/* static */
+};
+
+static void
+svc_notify_cb(int status, const char *body, size_t len, void *arg)
+{
+	struct svc_notice *n = arg;
+
+	if (status != CM_ST_OK && status != CM_ST_UNKNOWN_TYPE)
+		cm_log_warn("msg=\"service notice failed\" svc=%s what=\"%s\" "
+		    "status=%d", n->svc->name, n->what, status);
+	free(n);
+}
+
+void
+gw_svc_notify(struct gw_svc *s, int type, const char *org, const char *body,
+    size_t len, const char *what)
+{
+	struct svc_notice *n = cm_malloc(sizeof(*n));
+
+	n->svc = s;
+	n->what = what;
+	if (gw_svc_request(s, type, org, body, len, svc_notify_cb, n) == -1) {
+		cm_log_warn("msg=\"service notice not sent\" svc=%s "
+		    "what=\"%s\"", s->name, what);
+		free(n);
+	}
+}
+
 int
 gw_svc_pipes(const struct gw_svc *s)
 {

@@ -41,6 +41,14 @@ void	gw_svc_free(struct gw_svc *s);
 int	gw_svc_request(struct gw_svc *s, int type, const char *org,
 	    const char *body, size_t len, gw_svc_cb cb, void *arg);
 
+/*
+ * Fire and forget: sends a request whose answer only matters if it is
+ * an error, which is logged with what.  A service with no handler for
+ * the type (CM_ST_UNKNOWN_TYPE) is not an error.
+ */
+void	gw_svc_notify(struct gw_svc *s, int type, const char *org,
+	    const char *body, size_t len, const char *what);
+
 const char *gw_svc_name(const struct gw_svc *s);
 /* Connections (NNG pipes) to the service now; -1 if unknown. */
 int	gw_svc_pipes(const struct gw_svc *s);

@@ -78,6 +78,22 @@ refresh_cb(evutil_socket_t fd, short what, void *arg)
 	gw_sio_refresh_presence(arg);
 }
 
+/* Tells presence-svc this worker lives (see CM_MSG_WORKER_HEARTBEAT). */
+static void
+heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_worker *w = arg;
+	struct cm_buf b = { 0 };
+
+	cm_buf_puts(&b, "{\"gateway\":");
+	cm_buf_json_str(&b, w->gateway_id);
+	cm_buf_printf(&b, ",\"worker\":%d,\"pid\":%d,\"startedAt\":%lld}",
+	    w->slot, (int)getpid(), (long long)w->started_at);
+	gw_svc_notify(w->svc[GW_SVC_PRESENCE], CM_MSG_WORKER_HEARTBEAT, "",
+	    b.data, b.len, "worker heartbeat");
+	cm_buf_free(&b);
+}
+
 static int
 drained(const struct gw_worker *w)
 {
@@ -188,6 +204,11 @@ worker_setup(struct gw_worker *w, int listen_fd)
 	}
 	w->refresh_ev = event_new(w->base, -1, EV_PERSIST, refresh_cb, w);
 	event_add(w->refresh_ev, &tv);
+	tv.tv_sec = w->cfg->worker_heartbeat_ms / 1000;
+	tv.tv_usec = (w->cfg->worker_heartbeat_ms % 1000) * 1000;
+	w->heartbeat_ev = event_new(w->base, -1, EV_PERSIST, heartbeat_cb, w);
+	event_add(w->heartbeat_ev, &tv);
+	heartbeat_cb(-1, 0, w);
 	return (0);
 }
 
@@ -204,6 +225,8 @@ worker_teardown(struct gw_worker *w)
 			event_free(w->sig_ev[i]);
 	if (w->refresh_ev != NULL)
 		event_free(w->refresh_ev);
+	if (w->heartbeat_ev != NULL)
+		event_free(w->heartbeat_ev);
 	if (w->drain_ev != NULL)
 		event_free(w->drain_ev);
 	if (w->listener != NULL)
@@ -225,6 +248,7 @@ gw_worker_run(struct cm_cfg *cfg, int slot, int listen_fd)
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.slot = slot;
+	w.started_at = cm_now_ms();
 	TAILQ_INIT(&w.conns);
 	cm_log_set_worker(slot);
 	if (cfg->gateway_id[0] != '\0')
