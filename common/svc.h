@@ -24,6 +24,7 @@
 #include "cfg.h"
 #include "jwt.h"
 #include "proto.h"
+#include "rest.h"
 
 /* Per request thread; borrowed by handlers for one call. */
 struct cm_svc_ctx {
@@ -71,6 +72,7 @@ struct cm_svc_def {
 	const char			*(*address)(const struct cm_cfg *);
 	const struct cm_frame_route	*frames; /* ends with {0, NULL} */
 	const struct cm_event_route	*events; /* ends with {NULL, NULL} */
+	const struct cm_rest_route	*rest;	 /* rest.h; ends with NULLs */
 	void				*app;
 };
 

@@ -90,6 +90,10 @@ req_dispatch(const struct cm_svc_def *def, struct cm_svc_ctx *ctx,
 		return (req_ping(def, ctx, reply));
 	if (f->type == CM_MSG_EVENT)
 		return (req_event(def, ctx, f, body, reply));
+	if (f->type == CM_MSG_REST && def->rest != NULL) {
+		*reply = cm_rest_dispatch(def->rest, ctx, f->org, body);
+		return (CM_ST_OK);
+	}
 	for (r = def->frames; r != NULL && r->fn != NULL; r++)
 		if (r->type == f->type)
 			return (r->fn(ctx, f, body, reply));

@@ -18,7 +18,8 @@
 	X(map)								\
 	X(sio)								\
 	X(ws)								\
-	X(http)
+	X(http)								\
+	X(rest)
 
 #define X(name)	Suite *name##_suite(void);
 CM_UNIT_SUITES
