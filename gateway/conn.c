@@ -11,6 +11,7 @@
 
 #include "gw.h"
 #include "http.h"
+#include "stats.h"
 #include "log.h"
 
 /* A peer that reads slower than this much pending output is dropped. */
@@ -114,6 +115,7 @@ gw_conn_new(struct gw_worker *w, int fd, const char *ip)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
+	CM_ADD(&w->st->connections, 1);
 	return (c);
 }
 
@@ -172,6 +174,7 @@ gw_conn_abort(struct gw_conn *c)
 	c->bev = NULL;
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
+	CM_ADD(&w->st->connections, -1);
 	gw_conn_unref(c);
 }
 

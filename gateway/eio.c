@@ -8,10 +8,12 @@
 
 #include "gw.h"
 #include "log.h"
+#include "stats.h"
 
 static void
 eio_send(struct gw_conn *c, const char *packet)
 {
+	CM_ADD(&c->w->st->eio_out, 1);
 	gw_ws_send_text(c, packet, strlen(packet));
 }
 
@@ -66,6 +68,7 @@ gw_eio_on_text(struct gw_conn *c, const char *p, size_t len)
 {
 	char pong[64];
 
+	CM_ADD(&c->w->st->eio_in, 1);
 	if (len == 0) {
 		gw_ws_close(c, WSLAY_CODE_PROTOCOL_ERROR, "empty packet");
 		return;
@@ -118,6 +121,8 @@ gw_eio_send_message(struct gw_conn *c, const char *packet, size_t len)
 {
 	struct cm_buf b = { 0 };
 
+	CM_ADD(&c->w->st->eio_out, 1);
+	CM_ADD(&c->w->st->sio_out, 1);
 	cm_buf_append(&b, "4", 1);
 	cm_buf_append(&b, packet, len);
 	gw_ws_send_text(c, b.data, b.len);

@@ -21,6 +21,7 @@
 #include "fanout.h"
 #include "log.h"
 #include "map.h"
+#include "stats.h"
 
 #define SWEEP_MS	10000
 #define BACKOFF_MIN_MS	100
@@ -42,6 +43,7 @@ struct gw_fanout {
 	gw_fanout_ready_fn	 on_ready;
 	redisAsyncContext	*ac;
 	int			 up;		/* connected and authed */
+	int			 had_link;	/* for counting reconnects */
 	int			 backoff_ms;
 	struct event		*retry_ev;
 	struct event		*sweep_ev;
@@ -169,6 +171,9 @@ fanout_connect_cb(const redisAsyncContext *ac, int status)
 	}
 	cm_log_notice("msg=\"redis pubsub connected\" channels=%zu",
 	    cm_map_count(f->channels));
+	if (f->had_link)
+		CM_ADD(&f->w->st->redis_reconnects, 1);
+	f->had_link = 1;
 	f->up = 1;
 	f->backoff_ms = BACKOFF_MIN_MS;
 	if (f->w->cfg->redis_password[0] != '\0')
@@ -207,6 +212,7 @@ fanout_disconnect_cb(const redisAsyncContext *ac, int status)
 		return;		/* gw_fanout_free() is tearing down */
 	cm_log_warn("msg=\"redis pubsub disconnected\" err=\"%s\"",
 	    status == REDIS_OK ? "closed" : ac->errstr);
+	CM_ADD(&f->w->st->redis_errors, 1);
 	f->up = 0;
 	f->ac = NULL;
 	f->subscribed = 0;

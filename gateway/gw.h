@@ -20,6 +20,8 @@
 
 struct gw_svc;
 struct gw_fanout;
+struct gw_stats;
+struct gw_slot_stats;
 
 /* The services a worker talks to, by index. */
 enum gw_svc_id {
@@ -36,6 +38,8 @@ struct gw_worker {
 	struct event_base		*base;
 	struct cm_cfg			*cfg;
 	int				 slot;
+	struct gw_stats			*stats;		/* shared, all slots */
+	struct gw_slot_stats		*st;		/* this worker's slot */
 	char				 gateway_id[64];
 	struct cm_jwt_verifier		*jwt;
 	struct evconnlistener		*listener;
@@ -46,6 +50,7 @@ struct gw_worker {
 	unsigned			 nsockets;	/* Socket.IO sockets */
 	struct event			*refresh_ev;	/* presence TTL refresh */
 	struct event			*heartbeat_ev;	/* presence liveness */
+	struct event			*tick_ev;	/* watchdog tick */
 	int64_t				 started_at;	/* cm_now_ms() */
 	struct event			*drain_ev;	/* drain progress */
 	int64_t				 drain_deadline; /* cm_mono_ms */
@@ -120,6 +125,8 @@ void	 gw_http_on_read(struct gw_conn *);
 /* Writes a response with a JSON body; close=1 adds Connection: close. */
 void	 gw_http_respond(struct gw_conn *, int status, const char *json,
 	    int close);
+void	 gw_http_respond_type(struct gw_conn *, int status, const char *type,
+	    const char *body, int close);
 void	 gw_http_respond_error(struct gw_conn *, int status,
 	    const char *code, const char *message);
 
@@ -151,6 +158,7 @@ void	 gw_sio_member_ready(struct gw_member *);
 void	 gw_rest_handle(struct gw_conn *, struct gw_http_req *);
 
 /* worker.c */
-int	 gw_worker_run(struct cm_cfg *, int slot, int listen_fd);
+int	 gw_worker_run(struct cm_cfg *, int slot, int listen_fd,
+	    struct gw_stats *);
 
 #endif

@@ -274,17 +274,24 @@ gw_http_reason(int status)
 void
 gw_http_respond(struct gw_conn *c, int status, const char *json, int close)
 {
+	gw_http_respond_type(c, status, "application/json", json, close);
+}
+
+void
+gw_http_respond_type(struct gw_conn *c, int status, const char *type,
+    const char *body, int close)
+{
 	struct cm_buf b = { 0 };
-	size_t len = strlen(json);
+	size_t len = strlen(body);
 
 	cm_buf_printf(&b, "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "Connection: %s\r\n\r\n",
-	    status, gw_http_reason(status), len,
+	    status, gw_http_reason(status), type, len,
 	    close ? "close" : "keep-alive");
-	cm_buf_append(&b, json, len);
+	cm_buf_append(&b, body, len);
 	gw_conn_write(c, b.data, b.len);
 	cm_buf_free(&b);
 	if (close)

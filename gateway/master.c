@@ -28,6 +28,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "master.h"
+#include "stats.h"
 
 #define GW_MAX_WORKERS		64
 #define BACKOFF_MIN_MS		100
@@ -51,6 +52,9 @@ struct gw_master {
 	pid_t		 old[GW_MAX_WORKERS * 4];	/* draining */
 	sigset_t	 sigs;
 	int		 stopping;
+	struct gw_stats	*stats;		/* shared with the workers */
+	uint64_t	 watchdog_usec;	/* 0: no systemd watchdog */
+	int64_t		 watchdog_last;
 };
 
 static int
@@ -104,9 +108,12 @@ master_spawn(struct gw_master *m, int slot)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
 			_exit(0);
-		_exit(gw_worker_run(m->cfg, slot, m->fd));
+		_exit(gw_worker_run(m->cfg, slot, m->fd, m->stats));
 	}
 	s->pid = pid;
+	__atomic_store_n(&m->stats->slot[slot].pid, pid, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->stats->slot[slot].heartbeat_ms, cm_mono_ms(),
+	    __ATOMIC_RELAXED);
 	s->started = cm_mono_ms();
 	s->respawn_at = 0;
 	cm_log_notice("msg=\"worker started\" slot=%d pid=%d", slot, (int)pid);
@@ -123,6 +130,48 @@ master_signal_all(struct gw_master *m, int sig)
 	for (i = 0; i < sizeof(m->old) / sizeof(m->old[0]); i++)
 		if (m->old[i] > 0)
 			kill(m->old[i], sig);
+}
+
+/* A dead worker's gauges would otherwise count its sockets forever. */
+static void
+master_clear_gauges(struct gw_slot_stats *st)
+{
+	int r;
+
+	__atomic_store_n(&st->connections, 0, __ATOMIC_RELAXED);
+	for (r = 0; r < GW_STATS_ROLES; r++)
+		__atomic_store_n(&st->sockets[r], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->channels, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->redis_up, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->pid, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * systemd's watchdog is fed only while every worker's loop has ticked
+ * recently and has its Redis link: a wedged worker, or one cut off
+ * from Redis, stops the feeding and systemd restarts the gateway.
+ */
+static void
+master_watchdog(struct gw_master *m)
+{
+	int64_t now = cm_mono_ms(), stale = (int64_t)m->watchdog_usec / 2000;
+	int i;
+
+	if (m->watchdog_usec == 0 || now - m->watchdog_last < stale)
+		return;
+	for (i = 0; i < m->nworkers; i++) {
+		const struct gw_slot_stats *st = &m->stats->slot[i];
+
+		if (m->slots[i].pid <= 0 || !CM_LOAD(&st->redis_up) ||
+		    now - CM_LOAD(&st->heartbeat_ms) > stale) {
+			cm_log_warn("msg=\"watchdog not fed\" slot=%d "
+			    "running=%d redis_up=%d", i, m->slots[i].pid > 0,
+			    (int)CM_LOAD(&st->redis_up));
+			return;
+		}
+	}
+	sd_notify(0, "WATCHDOG=1");
+	m->watchdog_last = now;
 }
 
 /* Reaps every dead child; schedules respawns for current workers. */
@@ -144,8 +193,10 @@ master_reap(struct gw_master *m)
 			if (s->pid != pid)
 				continue;
 			s->pid = 0;
+			master_clear_gauges(&m->stats->slot[i]);
 			if (m->stopping)
 				break;
+			CM_ADD(&m->stats->worker_restarts, 1);
 			lived = cm_mono_ms() - s->started;
 			s->backoff_ms = lived >= STABLE_MS ? BACKOFF_MIN_MS :
 			    (s->backoff_ms * 2 > BACKOFF_MAX_MS ?
@@ -282,6 +333,11 @@ gw_master_run(struct cm_cfg *cfg, const char *path)
 	m->path = path;
 	if (gw_master_check_cfg(cfg) == -1)
 		return (78);
+	if ((m->stats = gw_stats_map()) == NULL)
+		return (71);
+	m->stats->master_pid = getpid();
+	if (sd_watchdog_enabled(0, &m->watchdog_usec) <= 0)
+		m->watchdog_usec = 0;
 	if ((m->fd = master_bind(cfg->gateway_listen)) == -1)
 		return (69);
 	sigemptyset(&m->sigs);
@@ -324,6 +380,8 @@ gw_master_run(struct cm_cfg *cfg, const char *path)
 			if (m->slots[i].pid == 0 && m->slots[i].respawn_at &&
 			    cm_mono_ms() >= m->slots[i].respawn_at)
 				master_spawn(m, (int)i);
+		if (!m->stopping)
+			master_watchdog(m);
 	}
 	close(m->fd);
 	cm_log_notice("msg=\"stopped\"");

@@ -12,6 +12,8 @@
 #include "handshake.h"
 #include "http.h"
 #include "log.h"
+#include "prom.h"
+#include "stats.h"
 
 #define GW_PATH_MAX	1024
 
@@ -38,6 +40,17 @@ health(struct gw_conn *c, const char *path)
 	cm_buf_free(&b);
 }
 
+/* GET /metrics: the whole gateway (every worker's slot), Prometheus text. */
+static void
+metrics(struct gw_conn *c)
+{
+	struct cm_buf b = { 0 };
+
+	gw_stats_render(c->w->stats, &b);
+	gw_http_respond_type(c, 200, CM_PROM_CONTENT_TYPE, b.data, 0);
+	cm_buf_free(&b);
+}
+
 /* Handles the complete request in c->req. */
 static void
 dispatch(struct gw_conn *c)
@@ -45,6 +58,7 @@ dispatch(struct gw_conn *c)
 	struct gw_http_req *r = c->req;
 	char path[GW_PATH_MAX];
 
+	CM_ADD(&c->w->st->http_requests, 1);
 	if (r->url.len == 0 || gw_http_path(r->url.data, path,
 	    sizeof(path)) == -1) {
 		gw_http_respond_error(c, 400, "BAD_REQUEST", "bad request URL");
@@ -63,6 +77,10 @@ dispatch(struct gw_conn *c)
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
 	    strcmp(path, "/livez") == 0) {
 		health(c, path);
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		metrics(c);
 		return;
 	}
 	if (strncmp(path, "/chat/", 6) == 0) {

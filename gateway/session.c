@@ -14,6 +14,7 @@
 #include "log.h"
 #include "proto.h"
 #include "sio.h"
+#include "stats.h"
 #include "svcclient.h"
 
 #define GW_NSP	"/chat"
@@ -144,6 +145,8 @@ sio_finish_connect(struct gw_conn *c)
 	s->connected = 1;
 	s->connected_at = cm_now_ms();
 	w->nsockets++;
+	CM_ADD(&w->st->sockets[s->user.role], 1);
+	CM_ADD(&w->st->sockets_total[s->user.role], 1);
 	cm_buf_printf(&b, "0" GW_NSP ",{\"sid\":\"%s\"}", s->sid);
 	sio_send(c, &b);
 
@@ -250,6 +253,7 @@ sio_on_connect(struct gw_conn *c, const struct gw_sio_packet *pk)
 	int pending;
 
 	if (!gw_sio_nsp_is(pk, GW_NSP)) {
+		CM_ADD(&c->w->st->connect_errors[GW_CE_NAMESPACE], 1);
 		sio_connect_error(c, pk->nsp, pk->nsp_len, "INVALID_NAMESPACE",
 		    "", "Invalid namespace");
 		return;
@@ -268,6 +272,7 @@ sio_on_connect(struct gw_conn *c, const struct gw_sio_packet *pk)
 	if (why != NULL) {
 		cm_log_info("msg=\"connect refused\" ip=%s why=\"%s\"", c->ip,
 		    why);
+		CM_ADD(&c->w->st->connect_errors[GW_CE_AUTH], 1);
 		sio_connect_error(c, GW_NSP, strlen(GW_NSP), "UNAUTHORIZED",
 		    "unauthorized: ", why);
 		cJSON_Delete(auth);
@@ -285,6 +290,7 @@ sio_on_connect(struct gw_conn *c, const struct gw_sio_packet *pk)
 	cJSON_Delete(auth);
 
 	if ((pending = sio_join_channels(c)) == -1) {
+		CM_ADD(&c->w->st->connect_errors[GW_CE_UNAVAILABLE], 1);
 		sio_sock_free(c);
 		sio_connect_error(c, GW_NSP, strlen(GW_NSP),
 		    "SERVICE_UNAVAILABLE", "", "event delivery is down; "
@@ -387,6 +393,7 @@ gw_sio_on_packet(struct gw_conn *c, const char *p, size_t len)
 {
 	struct gw_sio_packet pk;
 
+	CM_ADD(&c->w->st->sio_in, 1);
 	if (gw_sio_parse(p, len, &pk) == -1) {
 		sio_protocol_error(c, pk.ack_id, "BAD_PACKET",
 		    "malformed Socket.IO packet");
@@ -435,6 +442,7 @@ gw_sio_close(struct gw_conn *c, const char *reason)
 		return;
 	if (s->connected) {
 		c->w->nsockets--;
+		CM_ADD(&c->w->st->sockets[s->user.role], -1);
 		cm_buf_printf(&b, "{\"sid\":\"%s\",\"user\":%s,\"reason\":",
 		    s->sid, s->user_json);
 		cm_buf_json_str(&b, reason);

@@ -11,12 +11,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "log.h"
+#include "prom.h"
 #include "proto.h"
 #include "svcclient.h"
 #include "util.h"
@@ -31,6 +33,7 @@ struct svc_req {
 	nng_msg			*reply;
 	gw_svc_cb		 cb;
 	void			*arg;
+	int64_t			 sent_us;	/* for the latency histogram */
 };
 TAILQ_HEAD(svc_req_list, svc_req);
 
@@ -40,12 +43,23 @@ struct gw_svc {
 	int			 timeout_ms;
 	uint64_t		 next_corr;
 	unsigned		 inflight;
+	struct cm_prom_hist	*latency;	/* shared stats, may be NULL */
+	uint64_t		*errors;
 	int			 efd;
 	struct event		*ev;
 	pthread_mutex_t		 lock;
 	struct svc_req_list	 done;		/* under lock */
 	struct svc_req_list	 idle;		/* loop only: reusable */
 };
+
+static int64_t
+svc_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
 
 /* NNG thread: one stage of a request finished. */
 static void
@@ -96,6 +110,11 @@ svc_done_cb(evutil_socket_t fd, short what, void *arg)
 
 		TAILQ_REMOVE(&list, r, entry);
 		s->inflight--;
+		if (s->latency != NULL)
+			cm_prom_observe(s->latency,
+			    (uint64_t)(svc_now_us() - r->sent_us));
+		if (r->rv != 0 && s->errors != NULL)
+			CM_ADD(s->errors, 1);
 		if (r->rv == NNG_ETIMEDOUT) {
 			status = GW_SVC_TIMEOUT;
 			cm_log_warn("msg=\"service request timed out\" svc=%s "
@@ -219,6 +238,7 @@ gw_svc_request(struct gw_svc *s, int type, const char *org,
 	nng_aio_set_msg(r->aio, msg);
 	nng_aio_set_timeout(r->aio, s->timeout_ms);
 	s->inflight++;
+	r->sent_us = svc_now_us();
 	nng_ctx_send(r->ctx, r->aio);
 	return (0);
 }
@@ -273,6 +293,14 @@ gw_svc_pipes(const struct gw_svc *s)
 		n = (int)nng_stat_value(pipes);
 	nng_stats_free(all);
 	return (n);
+}
+
+void
+gw_svc_set_stats(struct gw_svc *s, struct cm_prom_hist *latency,
+    uint64_t *errors)
+{
+	s->latency = latency;
+	s->errors = errors;
 }
 
 const char *

@@ -50,6 +50,11 @@ void	gw_svc_notify(struct gw_svc *s, int type, const char *org,
 	    const char *body, size_t len, const char *what);
 
 const char *gw_svc_name(const struct gw_svc *s);
+
+/* Where to count request latency and failures (shared memory). */
+struct cm_prom_hist;
+void	gw_svc_set_stats(struct gw_svc *s, struct cm_prom_hist *latency,
+	    uint64_t *errors);
 /* Connections (NNG pipes) to the service now; -1 if unknown. */
 int	gw_svc_pipes(const struct gw_svc *s);
 

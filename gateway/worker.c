@@ -19,6 +19,7 @@
 #include "fanout.h"
 #include "gw.h"
 #include "log.h"
+#include "stats.h"
 #include "svcclient.h"
 
 #define REFRESH_MS	30000	/* presence rows live 120 s */
@@ -51,6 +52,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (gw_conn_new(w, fd, ip) == NULL)
 		close(fd);
+	else
+		CM_ADD(&w->st->connections_total, 1);
 }
 
 static void
@@ -76,6 +79,19 @@ static void
 refresh_cb(evutil_socket_t fd, short what, void *arg)
 {
 	gw_sio_refresh_presence(arg);
+}
+
+/* Proves to the master (and so to systemd's watchdog) that the loop runs. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_worker *w = arg;
+
+	__atomic_store_n(&w->st->heartbeat_ms, cm_mono_ms(), __ATOMIC_RELAXED);
+	__atomic_store_n(&w->st->redis_up, gw_fanout_ready(w->fanout),
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&w->st->channels, gw_fanout_count(w->fanout),
+	    __ATOMIC_RELAXED);
 }
 
 /* Tells presence-svc this worker lives (see CM_MSG_WORKER_HEARTBEAT). */
@@ -188,10 +204,13 @@ worker_setup(struct gw_worker *w, int listen_fd)
 		return (cm_fail("msg=\"event_base_new failed\""));
 	if ((w->jwt = cm_jwt_verifier_new(w->cfg)) == NULL)
 		return (-1);
-	for (i = 0; i < GW_SVC_COUNT; i++)
+	for (i = 0; i < GW_SVC_COUNT; i++) {
 		if ((w->svc[i] = gw_svc_new(w->base, names[i], urls[i],
 		    w->cfg)) == NULL)
 			return (-1);
+		gw_svc_set_stats(w->svc[i], &w->st->nng_latency[i],
+		    &w->st->nng_errors[i]);
+	}
 	w->fanout = gw_fanout_new(w, gw_sio_member_ready);
 	w->listener = evconnlistener_new(w->base, accept_cb, w,
 	    LEV_OPT_CLOSE_ON_EXEC, -1, listen_fd);
@@ -209,6 +228,11 @@ worker_setup(struct gw_worker *w, int listen_fd)
 	w->heartbeat_ev = event_new(w->base, -1, EV_PERSIST, heartbeat_cb, w);
 	event_add(w->heartbeat_ev, &tv);
 	heartbeat_cb(-1, 0, w);
+	tv.tv_sec = 1;
+	tv.tv_usec = 0;
+	w->tick_ev = event_new(w->base, -1, EV_PERSIST, tick_cb, w);
+	event_add(w->tick_ev, &tv);
+	tick_cb(-1, 0, w);
 	return (0);
 }
 
@@ -227,6 +251,8 @@ worker_teardown(struct gw_worker *w)
 		event_free(w->refresh_ev);
 	if (w->heartbeat_ev != NULL)
 		event_free(w->heartbeat_ev);
+	if (w->tick_ev != NULL)
+		event_free(w->tick_ev);
 	if (w->drain_ev != NULL)
 		event_free(w->drain_ev);
 	if (w->listener != NULL)
@@ -240,7 +266,8 @@ worker_teardown(struct gw_worker *w)
 }
 
 int
-gw_worker_run(struct cm_cfg *cfg, int slot, int listen_fd)
+gw_worker_run(struct cm_cfg *cfg, int slot, int listen_fd,
+    struct gw_stats *stats)
 {
 	struct gw_worker w;
 	int rv = 0;
@@ -248,6 +275,8 @@ gw_worker_run(struct cm_cfg *cfg, int slot, int listen_fd)
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.slot = slot;
+	w.stats = stats;
+	w.st = &stats->slot[slot];
 	w.started_at = cm_now_ms();
 	TAILQ_INIT(&w.conns);
 	cm_log_set_worker(slot);

@@ -13,6 +13,7 @@
 
 #include "gw.h"
 #include "log.h"
+#include "stats.h"
 
 #define GW_WS_CLOSE_WAIT_S	5
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -105,6 +106,7 @@ ws_msg_cb(wslay_event_context_ptr ctx,
 
 	if (c->closed)
 		return;
+	CM_ADD(&c->w->st->bytes_in, m->msg_length);
 	switch (m->opcode) {
 	case WSLAY_TEXT_FRAME:
 		if (!gw_utf8_valid(m->msg, m->msg_length)) {
@@ -181,6 +183,7 @@ gw_ws_send_text(struct gw_conn *c, const char *data, size_t len)
 		return;
 	if (wslay_event_queue_msg(c->ws, &msg) != 0)
 		return;		/* closing: wslay refuses new messages */
+	CM_ADD(&c->w->st->bytes_out, len);
 	ws_flush(c);
 }
 
