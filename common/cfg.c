@@ -80,7 +80,14 @@ static const struct cfg_key cfg_keys[] = {
 	INT(http_max_body_bytes, 1048576, 0, GIB),
 	INT(shutdown_grace_ms,	10000, 0, HOUR_MS),
 	INT(worker_heartbeat_ms, 2000, 100, 60000),
+	STR(presence_http_listen, ""),
+	STR(queue_http_listen,	""),
+	STR(ai_http_listen,	""),
 	INT(max_message_length,	4000, 1, 16777216),
+	INT(presence_worker_timeout_ms, 6000, 200, HOUR_MS),
+	INT(presence_room_ttl_s, 45, 1, 86400),
+	INT(presence_heartbeat_fast_ms, 5000, 100, HOUR_MS),
+	INT(presence_heartbeat_slow_ms, 30000, 100, HOUR_MS),
 };
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -109,6 +116,16 @@ cfg_find(const char *name)
 		if (strcmp(cfg_keys[i].name, name) == 0)
 			return (&cfg_keys[i]);
 	return (NULL);
+}
+
+const char *
+cm_cfg_str(const struct cm_cfg *cfg, const char *key)
+{
+	const struct cfg_key *k = cfg_find(key);
+
+	if (k == NULL || k->type != CFG_T_STR)
+		return (NULL);
+	return (*(char *const *)((const char *)cfg + k->off));
 }
 
 /*

@@ -51,8 +51,19 @@ struct cm_cfg {
 	int	 shutdown_grace_ms;	/* SIGTERM: drain for at most this long */
 	int	 worker_heartbeat_ms;	/* worker -> presence liveness beat */
 
+	/* services: loopback HTTP for /livez /readyz /metrics; "" = off */
+	char	*presence_http_listen;
+	char	*queue_http_listen;
+	char	*ai_http_listen;
+
 	/* queue-svc */
 	int	 max_message_length;	/* chat-message text, bytes */
+
+	/* presence-svc */
+	int	 presence_worker_timeout_ms; /* no beat for this long: dead */
+	int	 presence_room_ttl_s;	/* room member presence lifetime */
+	int	 presence_heartbeat_fast_ms; /* widget beat while watched */
+	int	 presence_heartbeat_slow_ms; /* widget beat otherwise */
 };
 
 /*
@@ -74,6 +85,9 @@ void	cm_cfg_free(struct cm_cfg *cfg);
  * secrets replaced by "(set)".  For "-T".
  */
 void	cm_cfg_dump(const struct cm_cfg *cfg, int fd);
+
+/* The value of a string key by name, or NULL if there is no such key. */
+const char *cm_cfg_str(const struct cm_cfg *cfg, const char *key);
 
 /* Splits "host:port" (or "[v6]:port"); returns -1 if malformed. */
 int	cm_split_hostport(const char *s, char *host, size_t hostlen, int *port);

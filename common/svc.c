@@ -24,10 +24,13 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "svc.h"
+#include "proto.h"
+#include "svc_http.h"
 #include "svc_listen.h"
 #include "util.h"
 
@@ -64,6 +67,11 @@ struct svc {
 	atomic_int		 stopping;
 	struct svc_thread	*threads;
 	int			 nthreads;	/* started */
+	struct cm_svc_stats	 stats;
+	struct cm_svc_http	*http;
+	nng_socket		 probe;		/* req socket to ourselves */
+	int			 probe_open;
+	uint64_t		 watchdog_usec;	/* 0: no systemd watchdog */
 };
 
 static int	 svc_args(struct svc *, int, char **, int *);
@@ -74,6 +82,8 @@ static void	 svc_stop(struct svc *);
 static void	*svc_thread_main(void *);
 static nng_msg	*svc_serve(struct svc_thread *, nng_msg *);
 static void	 svc_redis_ensure(struct svc_thread *);
+static int	 svc_http(struct svc *);
+static void	 svc_probe(struct svc *);
 
 int
 cm_svc_main(const struct cm_svc_def *def, int argc, char **argv)
@@ -112,8 +122,15 @@ cm_svc_main(const struct cm_svc_def *def, int argc, char **argv)
 		svc_stop(&svc);
 		return (EX_OSERR);
 	}
+	if (svc_http(&svc) == -1) {
+		svc_stop(&svc);
+		return (EX_UNAVAILABLE);
+	}
+	if (sd_watchdog_enabled(0, &svc.watchdog_usec) <= 0)
+		svc.watchdog_usec = 0;
 	cm_log_notice("msg=listening address=\"%s\" threads=%d",
 	    def->address(&svc.cfg), svc.nthreads);
+	svc_probe(&svc);
 	sd_notify(0, "READY=1");
 	svc_signals(&svc, &set);
 	svc_stop(&svc);
@@ -184,6 +201,7 @@ svc_start(struct svc *s)
 		t->ctx.cfg = &s->cfg;
 		t->ctx.app = s->def->app;
 		t->ctx.thread = i;
+		t->ctx.stats = &s->stats;
 		if ((rv = nng_ctx_open(&t->nctx, s->sock)) != 0 ||
 		    (rv = nng_aio_alloc(&t->aio, NULL, NULL)) != 0)
 			return (cm_fail("msg=\"nng context failed\" err=\"%s\"",
@@ -212,8 +230,10 @@ svc_signals(struct svc *s, const sigset_t *set)
 
 	for (;;) {
 		if ((sig = sigtimedwait(set, NULL, &tick)) == -1) {
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
 				cm_svc_listen_check(s->listen);
+				svc_probe(s);
+			}
 			continue;
 		}
 		switch (sig) {
@@ -256,6 +276,9 @@ svc_stop(struct svc *s)
 
 	sd_notify(0, "STOPPING=1");
 	atomic_store(&s->stopping, 1);
+	cm_svc_http_stop(s->http);
+	if (s->probe_open)
+		nng_close(s->probe);
 	for (i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i].tid, NULL);
 	nng_close(s->sock);
@@ -313,6 +336,15 @@ svc_thread_main(void *arg)
 	return (NULL);
 }
 
+static int64_t
+svc_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
 /* Answers one request; returns the reply message, owned by the caller. */
 static nng_msg *
 svc_serve(struct svc_thread *t, nng_msg *msg)
@@ -320,13 +352,25 @@ svc_serve(struct svc_thread *t, nng_msg *msg)
 	nng_msg	*reply = NULL;
 	void	*out;
 	size_t	 len;
-	int	 rv;
+	int	 rv, type;
+	int64_t	 t0 = svc_now_us();
 
 	svc_redis_ensure(t);
 	out = cm_svc_handle(t->svc->def, &t->ctx, nng_msg_body(msg),
 	    nng_msg_len(msg), &len);
 	if (out == NULL)
 		return (NULL);
+	/* Count by the reply's header: type at byte 3, status at 4..5. */
+	if (len >= CM_FRAME_HDR_LEN && (type = ((uint8_t *)out)[3]) > 0 &&
+	    type < CM_MSG_TYPE_MAX) {
+		struct cm_svc_stats *st = &t->svc->stats;
+
+		CM_ADD(&st->requests[type], 1);
+		if (((uint8_t *)out)[4] != 0 || ((uint8_t *)out)[5] != 0)
+			CM_ADD(&st->failures[type], 1);
+		cm_prom_observe(&st->duration[type],
+		    (uint64_t)(svc_now_us() - t0));
+	}
 	if ((rv = nng_msg_alloc(&reply, 0)) != 0 ||
 	    (rv = nng_msg_append(reply, out, len)) != 0) {
 		cm_log_warn("msg=\"reply not built\" err=\"%s\"",
@@ -360,6 +404,8 @@ svc_redis_ensure(struct svc_thread *t)
 		level = t->connects++ == 0 ? CM_LOG_INFO : CM_LOG_NOTICE;
 		cm_log(level, "msg=\"redis connected\" thread=%d",
 		    t->ctx.thread);
+		if (level == CM_LOG_NOTICE)
+			CM_ADD(&t->svc->stats.redis_reconnects, 1);
 		t->backoff_ms = 0;
 		return;
 	}
@@ -370,3 +416,67 @@ svc_redis_ensure(struct svc_thread *t)
 	t->retry_at = now + t->backoff_ms;
 }
 
+
+/* Starts the HTTP endpoint of NAME_http_listen, if one is set. */
+static int
+svc_http(struct svc *s)
+{
+	char key[64];
+	int off;
+
+	snprintf(key, sizeof(key), "%s_http_listen", s->def->name);
+	s->http = cm_svc_http_start(cm_cfg_str(&s->cfg, key), s->def,
+	    &s->cfg, &s->stats, &off);
+	return (s->http == NULL && !off ? -1 : 0);
+}
+
+/*
+ * Sends ourselves a PING through the listener, as the gateway would:
+ * an answer proves the request threads work, and its status says
+ * whether they reach Redis.  That is readiness, and the only thing that
+ * feeds systemd's watchdog.  Without an address to dial back (tls+tcp,
+ * port 0) only Redis is probed, through the threads' own state.
+ */
+static void
+svc_probe(struct svc *s)
+{
+	struct cm_frame f = { .type = CM_MSG_PING, .corr = 1, .body = "{}",
+	    .body_len = 2 };
+	const char *url = cm_svc_listen_self_url(s->listen);
+	unsigned char buf[64];
+	nng_msg *reply = NULL;
+	struct cm_frame r;
+	int ok = 0, redis = 0, i;
+	size_t n;
+
+	if (url == NULL) {
+		for (i = 0; i < s->nthreads; i++)
+			redis |= s->threads[i].ctx.redis != NULL;
+		ok = 1;
+	} else {
+		if (!s->probe_open && nng_req0_open(&s->probe) == 0) {
+			s->probe_open = 1;
+			nng_socket_set_ms(s->probe, NNG_OPT_RECVTIMEO, 1500);
+			nng_socket_set_ms(s->probe, NNG_OPT_SENDTIMEO, 500);
+			nng_dial(s->probe, url, NULL, NNG_FLAG_NONBLOCK);
+		}
+		n = cm_frame_encode(&f, buf);
+		if (s->probe_open && n > 0 &&
+		    nng_send(s->probe, buf, n, 0) == 0 &&
+		    nng_recvmsg(s->probe, &reply, 0) == 0) {
+			ok = cm_frame_decode(nng_msg_body(reply),
+			    nng_msg_len(reply), &r) == 0;
+			redis = ok && r.status == CM_ST_OK;
+			nng_msg_free(reply);
+		}
+	}
+	if (ok != CM_LOAD(&s->stats.probe_ok) ||
+	    redis != CM_LOAD(&s->stats.redis_ok))
+		cm_log_notice("msg=\"readiness changed\" threads=%s redis=%s",
+		    ok ? "ok" : "not answering", redis ? "ok" : "down");
+	__atomic_store_n(&s->stats.probe_ok, ok, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->stats.redis_ok, redis, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->stats.probe_at, cm_mono_ms(), __ATOMIC_RELAXED);
+	if (s->watchdog_usec > 0 && ok && redis)
+		sd_notify(0, "WATCHDOG=1");
+}

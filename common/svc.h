@@ -23,8 +23,24 @@
 
 #include "cfg.h"
 #include "jwt.h"
+#include "prom.h"
 #include "proto.h"
 #include "rest.h"
+
+/*
+ * A service's counters, fed by every thread with relaxed atomics and
+ * read by GET /metrics (svc_http.c).
+ */
+struct cm_svc_stats {
+	uint64_t		requests[CM_MSG_TYPE_MAX];
+	uint64_t		failures[CM_MSG_TYPE_MAX];	/* status != OK */
+	struct cm_prom_hist	duration[CM_MSG_TYPE_MAX];
+	uint64_t		redis_errors;
+	uint64_t		redis_reconnects;
+	int			probe_ok;	/* last self PING answered */
+	int			redis_ok;	/* ... and said Redis is up */
+	int64_t			probe_at;	/* cm_mono_ms of that PING */
+};
 
 /* Per request thread; borrowed by handlers for one call. */
 struct cm_svc_ctx {
@@ -32,6 +48,7 @@ struct cm_svc_ctx {
 	redisContext		*redis;	/* connected, or NULL if Redis is down */
 	void			*app;	/* the service's own state (def->app) */
 	int			 thread;
+	struct cm_svc_stats	*stats;
 };
 
 /* A client event, as the gateway forwards it. */
@@ -73,6 +90,12 @@ struct cm_svc_def {
 	const struct cm_frame_route	*frames; /* ends with {0, NULL} */
 	const struct cm_event_route	*events; /* ends with {NULL, NULL} */
 	const struct cm_rest_route	*rest;	 /* rest.h; ends with NULLs */
+	/*
+	 * Optional: appends the service's own metric families (Prometheus
+	 * text, prom.h) to b at each scrape; runs on an NNG HTTP thread.
+	 */
+	void				(*metrics)(const struct cm_cfg *cfg,
+					    void *app, struct cm_buf *b);
 	void				*app;
 };
 

@@ -198,6 +198,12 @@ cm_svc_listen_check(struct cm_svc_listen *sl)
 		    sl->url);
 }
 
+const char *
+cm_svc_listen_self_url(const struct cm_svc_listen *sl)
+{
+	return (sl->self_url);
+}
+
 void
 cm_svc_listen_free(struct cm_svc_listen *sl)
 {

@@ -30,4 +30,7 @@ void	cm_svc_listen_check(struct cm_svc_listen *sl);
  */
 void	cm_svc_listen_free(struct cm_svc_listen *sl);
 
+/* The URL the service can dial itself on, or NULL (tls+tcp://, port 0). */
+const char *cm_svc_listen_self_url(const struct cm_svc_listen *sl);
+
 #endif

@@ -105,6 +105,8 @@ redis_relink(struct cm_svc_ctx *ctx, int again)
 {
 	cm_log_warn("msg=\"redis link broken\" thread=%d err=\"%s\"",
 	    ctx->thread, ctx->redis->errstr);
+	if (ctx->stats != NULL)
+		CM_ADD(&ctx->stats->redis_errors, 1);
 	redisFree(ctx->redis);
 	ctx->redis = NULL;
 	if (!again)
@@ -112,6 +114,8 @@ redis_relink(struct cm_svc_ctx *ctx, int again)
 	if ((ctx->redis = cm_redis_connect(ctx->cfg)) == NULL)
 		return (-1);
 	cm_log_notice("msg=\"redis reconnected\" thread=%d", ctx->thread);
+	if (ctx->stats != NULL)
+		CM_ADD(&ctx->stats->redis_reconnects, 1);
 	return (0);
 }
 

@@ -14,30 +14,41 @@
 #include "log.h"
 #include "prom.h"
 #include "stats.h"
+#include "svcclient.h"
 
 #define GW_PATH_MAX	1024
 
 /*
  * /livez: the worker's loop answers.  /readyz (and /healthz, its alias
- * for load balancers): it may take traffic, i.e. its Redis pub/sub link
- * is up and it is not draining.  Both carry the worker's counters.
+ * for load balancers): it may take traffic: its Redis pub/sub link is
+ * up, it has a connection to every service, and it is not draining.
+ * Both carry the worker's counters and the state of each link.
  */
 static void
 health(struct gw_conn *c, const char *path)
 {
+	static const char *names[GW_SVC_COUNT] = { "presence", "queue", "ai" };
 	struct gw_worker *w = c->w;
 	int live = strcmp(path, "/livez") == 0;
-	int ready = gw_fanout_ready(w->fanout) && !w->draining;
-	struct cm_buf b = { 0 };
+	int ready = gw_fanout_ready(w->fanout) && !w->draining, i, pipes;
+	struct cm_buf b = { 0 }, links = { 0 };
 
+	for (i = 0; i < GW_SVC_COUNT; i++) {
+		pipes = gw_svc_pipes(w->svc[i]);
+		ready = ready && pipes != 0;
+		cm_buf_printf(&links, ",\"%s\":\"%s\"", names[i],
+		    pipes != 0 ? "up" : "down");
+	}
 	cm_buf_printf(&b, "{\"status\":\"%s\",\"worker\":%d,"
 	    "\"connections\":%u,\"sockets\":%u,\"channels\":%u,"
-	    "\"redis\":\"%s\"}",
+	    "\"redis\":\"%s\"%s}",
 	    live || ready ? "ok" : w->draining ? "draining" : "unavailable",
 	    w->slot, w->nconns, w->nsockets, gw_fanout_count(w->fanout),
-	    gw_fanout_ready(w->fanout) ? "up" : "down");
+	    gw_fanout_ready(w->fanout) ? "up" : "down",
+	    links.data != NULL ? links.data : "");
 	gw_http_respond(c, live || ready ? 200 : 503, b.data, 0);
 	cm_buf_free(&b);
+	cm_buf_free(&links);
 }
 
 /* GET /metrics: the whole gateway (every worker's slot), Prometheus text. */

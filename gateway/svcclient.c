@@ -280,6 +280,23 @@ gw_svc_notify(struct gw_svc *s, int type, const char *org, const char *body,
 	}
 }
 
+/*
+ * NNG 1.5.2's nng_stat_find_socket() returns the first socket's stats
+ * whatever socket it is asked for, so the socket is found by its "id".
+ */
+static nng_stat *
+svc_stat_socket(nng_stat *all, int id)
+{
+	nng_stat *x, *sid;
+
+	for (x = nng_stat_child(all); x != NULL; x = nng_stat_next(x))
+		if (strcmp(nng_stat_name(x), "socket") == 0 &&
+		    (sid = nng_stat_find(x, "id")) != NULL &&
+		    (int)nng_stat_value(sid) == id)
+			return (x);
+	return (NULL);
+}
+
 int
 gw_svc_pipes(const struct gw_svc *s)
 {
@@ -288,7 +305,7 @@ gw_svc_pipes(const struct gw_svc *s)
 
 	if (nng_stats_get(&all) != 0)
 		return (-1);
-	if ((sock = nng_stat_find_socket(all, s->sock)) != NULL &&
+	if ((sock = svc_stat_socket(all, nng_socket_id(s->sock))) != NULL &&
 	    (pipes = nng_stat_find(sock, "pipes")) != NULL)
 		n = (int)nng_stat_value(pipes);
 	nng_stats_free(all);
