@@ -102,6 +102,23 @@ fuzz: deps
 	$(MAKE) fuzz-build
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# The load generator and the side-by-side benchmark (issue 7, bench/).
+# bin/confab-bench is not part of `all`.  `make bench` starts confab, the
+# Socket.IO peer with Redis and without, drives each with the same
+# generator and prints one table; `make bench-smoke` is a few seconds
+# against confab alone and exits non-zero if the generator fails.
+BENCH_SRC	= $(wildcard bench/*.c)
+$(BINDIR)/confab-bench: $(call obj,$(BENCH_SRC)) $(LIBCONFAB) ; $(link)
+
+.PHONY: bench bench-smoke
+bench: deps
+	$(MAKE) all $(BINDIR)/confab-bench
+	node bench/run.mjs --bin $(BINDIR) $(BENCH_ARGS)
+
+bench-smoke:
+	$(MAKE) all $(BINDIR)/confab-bench
+	node bench/run.mjs --smoke --bin $(BINDIR)
+
 clean:
 	rm -rf build bin
 

@@ -103,6 +103,7 @@ struct bn_conn {
 struct bn_ident {
 	char		*token;
 	char		 email[96];
+	int		 agent;
 };
 
 /* One conversation: its members are conns[first .. first + size - 1]. */

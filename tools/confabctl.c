@@ -21,6 +21,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "--org ORG --role customer|agent|admin --email EMAIL\n"
 	    "\t\t[--name NAME] [--ttl SECONDS]",
 	    "print an HS256 JWT signed with the configured jwt_secret" },
+	{ "health", ctl_health, "gateway|presence|queue|ai",
+	    "exit 0 if that process is ready, 1 if not; says why in a line" },
+	{ "check-redis", ctl_check_redis, "",
+	    "warn when the Redis server's settings differ from confab's needs" },
 };
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 

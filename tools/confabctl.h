@@ -20,6 +20,8 @@ struct ctl_cmd {
 };
 
 int	ctl_token(const char *cfgpath, int argc, char **argv);
+int	ctl_health(const char *cfgpath, int argc, char **argv);
+int	ctl_check_redis(const char *cfgpath, int argc, char **argv);
 
 /* Prints "usage: confabctl ... NAME ARGS" for cmd to stderr. */
 void	ctl_usage_cmd(const struct ctl_cmd *cmd);
