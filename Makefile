@@ -40,7 +40,7 @@ LIBCONFAB	= $(OUT)/libconfab.a
 PROGRAMS	= confab-gateway confab-presence confab-queue confab-ai confabctl
 BINS		= $(addprefix $(BINDIR)/,$(PROGRAMS))
 
-.PHONY: all run check unit interop clean deps fuzz fuzz-build
+.PHONY: all run check unit interop clean deps fuzz fuzz-build install lint-man
 all: $(BINS)
 
 $(OUT)/%.o: %.c
@@ -80,6 +80,8 @@ run: deps
 check: deps
 	$(MAKE) MODE=check all build/check/check_unit fuzz-build
 	scripts/fuzz.sh 3 $(FUZZ_TARGETS)
+	$(MAKE) lint-man
+	scripts/verify-units.sh build/check/bin
 	scripts/test.sh build/check
 
 unit: $(OUT)/check_unit
@@ -118,6 +120,41 @@ bench: deps
 bench-smoke:
 	$(MAKE) all $(BINDIR)/confab-bench
 	node bench/run.mjs --smoke --bin $(BINDIR)
+
+# Man pages must lint clean (style notes about our own pages not being
+# installed yet are expected; warnings and errors are not).
+lint-man:
+	mandoc -Tlint -Wwarning man/*.[578]
+	@echo "man: $(words $(wildcard man/*.[578])) pages lint clean"
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: binaries, systemd units,
+# sysusers entry, man pages, and /etc/confab/confab.conf when missing
+# (the example is always installed under share/doc/confab).
+PREFIX		?= /usr/local
+sbindir		?= $(PREFIX)/sbin
+bindir		?= $(PREFIX)/bin
+mandir		?= $(PREFIX)/share/man
+docdir		?= $(PREFIX)/share/doc/confab
+sysconfdir	?= /etc
+unitdir		?= $(PREFIX)/lib/systemd/system
+sysusersdir	?= $(PREFIX)/lib/sysusers.d
+DAEMONS		= confab-gateway confab-presence confab-queue confab-ai
+
+install: all
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(unitdir) \
+	    $(DESTDIR)$(sysusersdir) $(DESTDIR)$(docdir) $(DESTDIR)$(sysconfdir)/confab
+	for d in $(DAEMONS); do install -m 0755 bin/$$d $(DESTDIR)$(sbindir)/$$d; done
+	install -m 0755 bin/confabctl $(DESTDIR)$(bindir)/confabctl
+	for u in deploy/*.service deploy/*.target; do \
+	    sed -e 's|@SBINDIR@|$(sbindir)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' \
+	    $$u > $(DESTDIR)$(unitdir)/$$(basename $$u) && \
+	    chmod 0644 $(DESTDIR)$(unitdir)/$$(basename $$u); done
+	install -m 0644 deploy/confab.sysusers $(DESTDIR)$(sysusersdir)/confab.conf
+	for s in 5 7 8; do install -d $(DESTDIR)$(mandir)/man$$s; \
+	    install -m 0644 man/*.$$s $(DESTDIR)$(mandir)/man$$s/; done
+	install -m 0644 deploy/confab.conf.example $(DESTDIR)$(docdir)/confab.conf.example
+	[ -e $(DESTDIR)$(sysconfdir)/confab/confab.conf ] || \
+	    install -m 0640 deploy/confab.conf.example $(DESTDIR)$(sysconfdir)/confab/confab.conf
 
 clean:
 	rm -rf build bin

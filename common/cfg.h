@@ -58,6 +58,14 @@ struct cm_cfg {
 
 	/* queue-svc */
 	int	 max_message_length;	/* chat-message text, bytes */
+	int	 conversation_resume_window_s; /* a customer's open chat resumes */
+	int	 inactivity_warning_s;	/* no message for this long: warning */
+	int	 inactivity_close_s;	/* no message for this long: closed */
+	int	 avg_handle_time_default_s; /* ETA before any resolved chat */
+	int	 auto_assign;		/* 1: assign queued chats to agents */
+	int	 agent_max_chats;	/* concurrent chats per agent */
+	int	 typing_timeout_s;	/* typing clears itself after this */
+	int	 typing_throttle_ms;	/* one customer typing event per this */
 
 	/* presence-svc */
 	int	 presence_worker_timeout_ms; /* no beat for this long: dead */
