@@ -44,6 +44,9 @@ ai_address ipc://$RUN/ai.sock
 jwt_algorithm HS256
 jwt_secret $secret
 gateway_listen $LISTEN
+presence_http_listen 127.0.0.1:9101
+queue_http_listen 127.0.0.1:9102
+ai_http_listen 127.0.0.1:9103
 EOF
 	mv "$CONF.tmp" "$CONF" || exit 1
 	umask 022
@@ -188,6 +191,11 @@ confab is running on http://$LISTEN (Ctrl-C stops everything)
     });
     socket.on("chat-message", (m) => console.log(m));
     const ack = await socket.emitWithAck("chat-message", { text: "hello", clientMsgId: "m1" });
+
+  Health and metrics:
+    bin/confabctl -c run/confab.conf health gateway    (or presence, queue, ai)
+    curl http://$LISTEN/readyz    curl http://$LISTEN/metrics
+    curl http://127.0.0.1:9102/metrics    (presence 9101, queue 9102, ai 9103)
 
 EOF
 
