@@ -7,7 +7,7 @@
 
 MODE	?= release
 CC	?= cc
-PKGS	 = libevent libevent_pthreads hiredis libcjson openssl libsystemd libjwt
+PKGS	 = libevent libevent_pthreads libevent_openssl hiredis libcjson openssl libsystemd libjwt
 CPPFLAGS += -D_GNU_SOURCE -iquote common $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wno-unused-parameter -Wshadow
 LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lwslay \

@@ -50,6 +50,11 @@ struct cm_cfg {
 	int	 http_max_body_bytes;
 	int	 shutdown_grace_ms;	/* SIGTERM: drain for at most this long */
 	int	 worker_heartbeat_ms;	/* worker -> presence liveness beat */
+	char	*tls_cert_file;		/* PEM chain; with tls_key_file: TLS */
+	char	*tls_key_file;
+	int	 max_connections_per_ip; /* per worker; 0: no limit */
+	int	 rate_limit_chat_per_minute;	/* chat-message per socket */
+	int	 rate_limit_events_per_minute;	/* any event per socket */
 
 	/* services: loopback HTTP for /livez /readyz /metrics; "" = off */
 	char	*presence_http_listen;

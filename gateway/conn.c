@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 
 #include "gw.h"
 #include "http.h"
@@ -53,6 +55,8 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct gw_conn *c = arg;
 
+	if (what == BEV_EVENT_CONNECTED)
+		return;		/* the TLS handshake is done */
 	if (what & BEV_EVENT_TIMEOUT)
 		cm_log_info("msg=\"flush timeout\" ip=%s", c->ip);
 	/* EOF, error or timeout: nothing more can be read or written. */
@@ -100,7 +104,15 @@ gw_conn_new(struct gw_worker *w, int fd, const char *ip)
 	c->state = GW_CONN_HTTP;
 	c->opened_ms = cm_mono_ms();
 	cm_strlcpy(c->ip, ip, sizeof(c->ip));
-	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (w->ssl_ctx != NULL) {
+		SSL *ssl = SSL_new(w->ssl_ctx);
+
+		c->bev = ssl == NULL ? NULL : bufferevent_openssl_socket_new(
+		    w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
+	} else
+		c->bev = bufferevent_socket_new(w->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		free(c);
 		return (NULL);
@@ -174,6 +186,7 @@ gw_conn_abort(struct gw_conn *c)
 	c->bev = NULL;
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
+	gw_ip_release(w->ips, c->ip);
 	CM_ADD(&w->st->connections, -1);
 	gw_conn_unref(c);
 }

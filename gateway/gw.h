@@ -15,6 +15,7 @@
 #include <wslay/wslay.h>
 
 #include "cfg.h"
+#include "ratelimit.h"
 #include "jwt.h"
 #include "util.h"
 
@@ -46,6 +47,8 @@ struct gw_worker {
 	struct gw_svc			*svc[GW_SVC_COUNT];
 	struct gw_fanout		*fanout;
 	struct gw_conn_list		 conns;
+	struct cm_map			*ips;		/* ip -> connections */
+	struct ssl_ctx_st		*ssl_ctx;	/* NULL: plain TCP */
 	unsigned			 nconns;
 	unsigned			 nsockets;	/* Socket.IO sockets */
 	struct event			*refresh_ev;	/* presence TTL refresh */
@@ -79,6 +82,8 @@ struct gw_sock {
 	int			 pending_subs;	/* before CONNECT is acked */
 	int			 connected;	/* CONNECT acked */
 	int64_t			 connected_at;
+	struct gw_bucket	 chat_rate;	/* chat-message */
+	struct gw_bucket	 event_rate;	/* any event */
 };
 
 enum gw_conn_state {

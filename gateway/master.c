@@ -29,6 +29,7 @@
 #include "log.h"
 #include "master.h"
 #include "stats.h"
+#include "tls.h"
 
 #define GW_MAX_WORKERS		64
 #define BACKOFF_MIN_MS		100
@@ -230,10 +231,15 @@ int
 gw_master_check_cfg(const struct cm_cfg *cfg)
 {
 	struct cm_jwt_verifier *v = cm_jwt_verifier_new(cfg);
+	SSL_CTX *tls;
+	int off;
 
 	if (v == NULL)
 		return (-1);
 	cm_jwt_verifier_free(v);
+	if ((tls = gw_tls_ctx(cfg, &off)) == NULL && !off)
+		return (-1);
+	SSL_CTX_free(tls);
 	return (0);
 }
 

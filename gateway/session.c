@@ -361,6 +361,16 @@ sio_on_event(struct gw_conn *c, const struct gw_sio_packet *pk)
 		    "a JSON array: [name, argument]");
 		goto out;
 	}
+	if (gw_bucket_take(&s->event_rate,
+	    c->w->cfg->rate_limit_events_per_minute, cm_mono_ms()) == -1 ||
+	    (strcmp(name->valuestring, "chat-message") == 0 &&
+	    gw_bucket_take(&s->chat_rate,
+	    c->w->cfg->rate_limit_chat_per_minute, cm_mono_ms()) == -1)) {
+		CM_ADD(&c->w->st->rate_limited, 1);
+		sio_protocol_error(c, pk->ack_id, "RATE_LIMIT_EXCEEDED",
+		    "too many events; slow down");
+		goto out;
+	}
 	if (sio_route(name->valuestring, &svc) == -1) {
 		sio_protocol_error(c, pk->ack_id, "UNKNOWN_EVENT",
 		    "no such event");

@@ -124,6 +124,14 @@ gw_stats_render(const struct gw_stats *st, struct cm_buf *b)
 	    "Client TCP connections accepted.");
 	cm_prom_sample(b, "confab_gateway_connections_total", NULL,
 	    SUM(st, connections_total));
+	cm_prom_family(b, "confab_gateway_connections_refused_total",
+	    "counter", "Connections closed at once: over max_connections_per_ip.");
+	cm_prom_sample(b, "confab_gateway_connections_refused_total", NULL,
+	    SUM(st, connections_refused));
+	cm_prom_family(b, "confab_gateway_rate_limited_total", "counter",
+	    "Events refused with RATE_LIMIT_EXCEEDED.");
+	cm_prom_sample(b, "confab_gateway_rate_limited_total", NULL,
+	    SUM(st, rate_limited));
 	cm_prom_family(b, "confab_gateway_sockets", "gauge",
 	    "Connected Socket.IO sockets in /chat, by role.");
 	render_by_role(b, st, 0);

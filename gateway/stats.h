@@ -31,6 +31,8 @@ struct gw_slot_stats {
 	int64_t		channels;
 	/* counters */
 	uint64_t	connections_total;
+	uint64_t	connections_refused;	/* per-address limit */
+	uint64_t	rate_limited;		/* events refused */
 	uint64_t	sockets_total[GW_STATS_ROLES];
 	uint64_t	connect_errors[GW_CE_COUNT];
 	uint64_t	eio_in, eio_out, sio_in, sio_out;

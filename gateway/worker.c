@@ -19,7 +19,9 @@
 #include "fanout.h"
 #include "gw.h"
 #include "log.h"
+#include "map.h"
 #include "stats.h"
+#include "tls.h"
 #include "svcclient.h"
 
 #define REFRESH_MS	30000	/* presence rows live 120 s */
@@ -49,10 +51,18 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	peer_ip(sa, ip, sizeof(ip));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (gw_conn_new(w, fd, ip) == NULL)
+	if (gw_ip_acquire(w->ips, ip, w->cfg->max_connections_per_ip) == -1) {
+		CM_ADD(&w->st->connections_refused, 1);
+		cm_log_info("msg=\"connection refused\" ip=%s "
+		    "why=max_connections_per_ip", ip);
 		close(fd);
-	else
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (gw_conn_new(w, fd, ip) == NULL) {
+		gw_ip_release(w->ips, ip);
+		close(fd);
+	} else
 		CM_ADD(&w->st->connections_total, 1);
 }
 
@@ -202,7 +212,12 @@ worker_setup(struct gw_worker *w, int listen_fd)
 
 	if ((w->base = event_base_new()) == NULL)
 		return (cm_fail("msg=\"event_base_new failed\""));
+	int tls_off;
+
 	if ((w->jwt = cm_jwt_verifier_new(w->cfg)) == NULL)
+		return (-1);
+	w->ips = cm_map_new();
+	if ((w->ssl_ctx = gw_tls_ctx(w->cfg, &tls_off)) == NULL && !tls_off)
 		return (-1);
 	for (i = 0; i < GW_SVC_COUNT; i++) {
 		if ((w->svc[i] = gw_svc_new(w->base, names[i], urls[i],
@@ -261,6 +276,8 @@ worker_teardown(struct gw_worker *w)
 	for (i = 0; i < GW_SVC_COUNT; i++)
 		gw_svc_free(w->svc[i]);
 	cm_jwt_verifier_free(w->jwt);
+	SSL_CTX_free(w->ssl_ctx);
+	cm_map_free(w->ips);
 	if (w->base != NULL)
 		event_base_free(w->base);
 }
