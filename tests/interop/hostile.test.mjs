@@ -38,9 +38,12 @@ test('a token not yet valid (nbf in the future) is refused', w(async () => {
 
 test('the role comes from the token only: auth.role "agent" changes nothing', w(async () => {
 	const s = await stack.connect({ auth: { token, orgId: 'demo', role: 'agent' } });
-	await waitUntil(async () => (await stack.redis('HGET', `${stack.prefix}chat-socket:{demo}:${s.id}`, 'role')).trim() === 'customer',
-	    5000, 'the socket recorded as a customer');
-	s.close();
+	try {
+		await waitUntil(async () => (await stack.redis('HGET', `${stack.prefix}chat-socket:{demo}:${s.id}`, 'role')).trim() === 'customer',
+		    5000, 'the socket recorded as a customer');
+	} finally {
+		s.close();
+	}
 }));
 
 test('a chat-message flood gets RATE_LIMIT_EXCEEDED; the socket stays', w(async () => {
