@@ -40,7 +40,7 @@ LIBCONFAB	= $(OUT)/libconfab.a
 PROGRAMS	= confab-gateway confab-presence confab-queue confab-ai confabctl
 BINS		= $(addprefix $(BINDIR)/,$(PROGRAMS))
 
-.PHONY: all run check unit interop clean deps fuzz fuzz-build install lint-man
+.PHONY: all run check unit interop clean deps fuzz fuzz-build install lint-man soak
 all: $(BINS)
 
 $(OUT)/%.o: %.c
@@ -82,6 +82,7 @@ check: deps
 	scripts/fuzz.sh 3 $(FUZZ_TARGETS)
 	$(MAKE) lint-man
 	scripts/verify-units.sh build/check/bin
+	$(MAKE) soak-run SOAK_SECONDS=15 SOAK_CUSTOMERS=6
 	scripts/test.sh build/check
 
 unit: $(OUT)/check_unit
@@ -120,6 +121,19 @@ bench: deps
 bench-smoke:
 	$(MAKE) all $(BINDIR)/confab-bench
 	node bench/run.mjs --smoke --bin $(BINDIR)
+
+# make soak [SOAK_SECONDS=120] [SOAK_CUSTOMERS=16]: chat traffic under
+# chaos (tests/soak/soak.mjs), on the sanitizer build.
+SOAK_SECONDS	?= 120
+SOAK_CUSTOMERS	?= 16
+soak: deps
+	$(MAKE) MODE=check all
+	$(MAKE) soak-run
+
+soak-run:
+	cd tests/interop && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 CONFAB_BIN=$(CURDIR)/build/check/bin \
+	    node tests/soak/soak.mjs $(SOAK_SECONDS) $(SOAK_CUSTOMERS)
 
 # Man pages must lint clean (style notes about our own pages not being
 # installed yet are expected; warnings and errors are not).

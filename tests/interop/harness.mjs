@@ -204,6 +204,7 @@ export class Stack {
 	constructor(opts) {
 		this.name = opts.name || 'stack';
 		this.extraConfig = opts.config || {};
+		this.redisAof = Boolean(opts.redisAof);	// appendonly yes, everysec
 		this.procs = new Map();	// name -> record
 		this.sockets = new Set();
 		this.rawClients = new Set();
@@ -301,7 +302,8 @@ export class Stack {
 	async startRedis() {
 		const rec = this._spawn('redis', 'redis-server', [
 			'--port', '0', '--unixsocket', this.redisSock, '--unixsocketperm', '700',
-			'--dir', this.dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+			'--dir', this.dir, '--save', '', '--appendonly', this.redisAof ? 'yes' : 'no',
+			'--appendfsync', 'everysec', '--daemonize', 'no',
 		]);
 		await waitUntil(async () => {
 			if (rec.exit) throw fatal(`redis-server exited: ${JSON.stringify(rec.exit)}`);
@@ -348,7 +350,18 @@ export class Stack {
 
 	async restart(name, signal = 'SIGKILL') {
 		await this.kill(name, signal);
+		if (name === 'gateway') {
+			// The killed master's workers drain, then free the port.
+			await waitUntil(async () => !(await canConnect(this.port)), 15000,
+			    'the old gateway workers to let go of the port');
+		}
 		return this.startService(name);
+	}
+
+	/** Stops Redis gracefully (AOF flushed) and starts it on the same data. */
+	async restartRedis() {
+		await this.kill('redis', 'SIGTERM');
+		await this.startRedis();
 	}
 
 	/** Pids of the gateway master's children (its workers), sorted. */
