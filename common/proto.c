@@ -17,6 +17,8 @@ static const char *const msg_type_names[CM_MSG_TYPE_MAX] = {
 	[CM_MSG_EVENT] =		"event",
 	[CM_MSG_REST] =			"rest",
 	[CM_MSG_WORKER_HEARTBEAT] =	"worker-heartbeat",
+	[CM_MSG_AI_JOB] =		"ai-job",
+	[CM_MSG_AI_RESULT] =		"ai-result",
 };
 
 /* An org is 0..CM_ORG_MAX bytes of printable ASCII, no blanks. */

@@ -49,6 +49,15 @@
  *			each gateway worker, the first one at its start, so
  *			that presence-svc can tell a worker that died (no
  *			beat) or was replaced (new pid) and drop its sockets.
+ * CM_MSG_AI_JOB		queue -> ai: {"chatId","configId","customer":{"email",
+ *			"name"},"members":["ROLE:EMAIL",..],"messageId","seq",
+ *			"text"} -> {} once the job is in ai-bridge's job stream
+ *			(durable); the answer comes later as CM_MSG_AI_RESULT.
+ * CM_MSG_AI_RESULT	ai -> queue: {"chatId","jobId","streamId","text",
+ *			"handoff":bool,"reason"} -> {"message":{"id","seq",
+ *			"ts"}}: queue-svc stores the finished answer as one
+ *			message from.role "ai" (idempotent on jobId) and, on
+ *			handoff, queues the conversation for a human.
  *
  * SOCKET_OPEN and SOCKET_CLOSE go to every service; one with no handler
  * answers CM_ST_UNKNOWN_TYPE, which the gateway takes as "not needed".
@@ -61,6 +70,8 @@ enum cm_msg_type {
 	CM_MSG_EVENT,
 	CM_MSG_REST,
 	CM_MSG_WORKER_HEARTBEAT,
+	CM_MSG_AI_JOB,
+	CM_MSG_AI_RESULT,
 	CM_MSG_TYPE_MAX
 };
 
