@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "log.h"

@@ -8,6 +8,7 @@
 #define CM_SVC_CALL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <nng/nng.h>
 
