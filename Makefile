@@ -168,7 +168,7 @@ install: all
 	    install -m 0644 man/*.$$s $(DESTDIR)$(mandir)/man$$s/; done
 	install -m 0644 deploy/confab.conf.example $(DESTDIR)$(docdir)/confab.conf.example
 	[ -e $(DESTDIR)$(sysconfdir)/confab/confab.conf ] || \
-	    install -m 0640 deploy/confab.conf.example $(DESTDIR)$(sysconfdir)/confab/confab.conf
+	    install -m 0644 deploy/confab.conf.example $(DESTDIR)$(sysconfdir)/confab/confab.conf
 
 clean:
 	rm -rf build bin

@@ -366,7 +366,9 @@ svc_serve(struct svc_thread *t, nng_msg *msg)
 		struct cm_svc_stats *st = &t->svc->stats;
 
 		CM_ADD(&st->requests[type], 1);
-		if (((uint8_t *)out)[4] != 0 || ((uint8_t *)out)[5] != 0)
+		/* No handler (UNKNOWN_TYPE) is a notice ignored, not a failure. */
+		if (((uint8_t *)out)[4] != 0 || (((uint8_t *)out)[5] != 0 &&
+		    ((uint8_t *)out)[5] != CM_ST_UNKNOWN_TYPE))
 			CM_ADD(&st->failures[type], 1);
 		cm_prom_observe(&st->duration[type],
 		    (uint64_t)(svc_now_us() - t0));

@@ -56,6 +56,7 @@ struct gw_master {
 	struct gw_stats	*stats;		/* shared with the workers */
 	uint64_t	 watchdog_usec;	/* 0: no systemd watchdog */
 	int64_t		 watchdog_last;
+	int		 watchdog_starved; /* logged once per outage */
 };
 
 static int
@@ -165,12 +166,18 @@ master_watchdog(struct gw_master *m)
 
 		if (m->slots[i].pid <= 0 || !CM_LOAD(&st->redis_up) ||
 		    now - CM_LOAD(&st->heartbeat_ms) > stale) {
-			cm_log_warn("msg=\"watchdog not fed\" slot=%d "
-			    "running=%d redis_up=%d", i, m->slots[i].pid > 0,
-			    (int)CM_LOAD(&st->redis_up));
+			if (!m->watchdog_starved)
+				cm_log_warn("msg=\"watchdog not fed\" slot=%d "
+				    "running=%d redis_up=%d", i,
+				    m->slots[i].pid > 0,
+				    (int)CM_LOAD(&st->redis_up));
+			m->watchdog_starved = 1;
 			return;
 		}
 	}
+	if (m->watchdog_starved)
+		cm_log_notice("msg=\"watchdog fed again\"");
+	m->watchdog_starved = 0;
 	sd_notify(0, "WATCHDOG=1");
 	m->watchdog_last = now;
 }

@@ -31,6 +31,9 @@ static const struct {
 	{ "resume-ai",		GW_SVC_QUEUE },
 	{ "close-chat",		GW_SVC_QUEUE },
 	{ "typing",		GW_SVC_QUEUE },	/* it knows the members */
+	{ "edit-message",	GW_SVC_QUEUE },
+	{ "delete-message",	GW_SVC_QUEUE },
+	{ "rate-chat",		GW_SVC_QUEUE },
 	{ "set-status",		GW_SVC_PRESENCE },
 	{ "page-view",		GW_SVC_PRESENCE },
 };

@@ -25,6 +25,7 @@
 
 struct svc_req {
 	TAILQ_ENTRY(svc_req)	 entry;
+	TAILQ_ENTRY(svc_req)	 all_entry;	/* every request ever made */
 	struct gw_svc		*svc;
 	nng_ctx			 ctx;
 	nng_aio			*aio;
@@ -50,6 +51,7 @@ struct gw_svc {
 	pthread_mutex_t		 lock;
 	struct svc_req_list	 done;		/* under lock */
 	struct svc_req_list	 idle;		/* loop only: reusable */
+	TAILQ_HEAD(, svc_req)	 all;		/* loop only: for freeing */
 };
 
 static int64_t
@@ -151,6 +153,7 @@ gw_svc_new(struct event_base *base, const char *name, const char *url,
 	s->efd = -1;
 	TAILQ_INIT(&s->done);
 	TAILQ_INIT(&s->idle);
+	TAILQ_INIT(&s->all);
 	pthread_mutex_init(&s->lock, NULL);
 	if ((rv = nng_req0_open(&s->sock)) != 0 ||
 	    (rv = nng_socket_set_ms(s->sock, NNG_OPT_REQ_RESENDTIME,
@@ -180,10 +183,15 @@ gw_svc_free(struct gw_svc *s)
 
 	if (s == NULL)
 		return;
-	/* Closing the socket completes every aio (NNG_ECLOSED). */
+	/*
+	 * Closing the socket completes every aio (NNG_ECLOSED); stopping
+	 * each waits for its callback, which must not find the eventfd
+	 * closed under it.
+	 */
 	nng_close(s->sock);
-	while ((r = TAILQ_FIRST(&s->idle)) != NULL) {
-		TAILQ_REMOVE(&s->idle, r, entry);
+	while ((r = TAILQ_FIRST(&s->all)) != NULL) {
+		TAILQ_REMOVE(&s->all, r, all_entry);
+		nng_aio_stop(r->aio);
 		nng_aio_free(r->aio);
 		free(r);
 	}
@@ -211,6 +219,7 @@ svc_req_get(struct gw_svc *s)
 		free(r);
 		return (NULL);
 	}
+	TAILQ_INSERT_TAIL(&s->all, r, all_entry);
 	return (r);
 }
 

@@ -97,6 +97,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw_worker *w = arg;
 
+	if (w->draining)
+		return;		/* the slot is the next generation's now */
 	__atomic_store_n(&w->st->heartbeat_ms, cm_mono_ms(), __ATOMIC_RELAXED);
 	__atomic_store_n(&w->st->redis_up, gw_fanout_ready(w->fanout),
 	    __ATOMIC_RELAXED);
@@ -164,6 +166,9 @@ worker_drain(struct gw_worker *w)
 		return;
 	w->draining = 1;
 	w->drain_deadline = cm_mono_ms() + w->cfg->shutdown_grace_ms;
+	/* Only the sockets' close notices are still to be sent. */
+	event_del(w->heartbeat_ev);
+	event_del(w->refresh_ev);
 	cm_log_notice("msg=\"draining\" connections=%u", w->nconns);
 	evconnlistener_disable(w->listener);
 	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
