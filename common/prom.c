@@ -55,6 +55,14 @@ cm_prom_sample(struct cm_buf *b, const char *name, const char *labels,
 }
 
 void
+cm_prom_one(struct cm_buf *b, const char *name, const char *type,
+    const char *help, double value)
+{
+	cm_prom_family(b, name, type, help);
+	cm_prom_sample(b, name, NULL, value);
+}
+
+void
 cm_prom_hist(struct cm_buf *b, const char *name, const char *labels,
     const struct cm_prom_hist *h)
 {
@@ -175,22 +183,16 @@ cm_prom_process(struct cm_buf *b, const int *pids, int npids)
 			start = s0;
 		fds += (double)count_fds(pids[i]);
 	}
-	cm_prom_family(b, "process_resident_memory_bytes", "gauge",
-	    "Resident memory size in bytes.");
-	cm_prom_sample(b, "process_resident_memory_bytes", NULL, rss);
-	cm_prom_family(b, "process_open_fds", "gauge",
-	    "Number of open file descriptors.");
-	cm_prom_sample(b, "process_open_fds", NULL, fds);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		cm_prom_family(b, "process_max_fds", "gauge",
-		    "Maximum number of open file descriptors per process.");
-		cm_prom_sample(b, "process_max_fds", NULL,
+	cm_prom_one(b, "process_resident_memory_bytes", "gauge",
+	    "Resident memory size in bytes.", rss);
+	cm_prom_one(b, "process_open_fds", "gauge",
+	    "Number of open file descriptors.", fds);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		cm_prom_one(b, "process_max_fds", "gauge",
+		    "Maximum number of open file descriptors per process.",
 		    (double)rl.rlim_cur);
-	}
-	cm_prom_family(b, "process_cpu_seconds_total", "counter",
-	    "Total user and system CPU time spent in seconds.");
-	cm_prom_sample(b, "process_cpu_seconds_total", NULL, cpu);
-	cm_prom_family(b, "process_start_time_seconds", "gauge",
-	    "Start time of the process since unix epoch in seconds.");
-	cm_prom_sample(b, "process_start_time_seconds", NULL, start);
+	cm_prom_one(b, "process_cpu_seconds_total", "counter",
+	    "Total user and system CPU time spent in seconds.", cpu);
+	cm_prom_one(b, "process_start_time_seconds", "gauge",
+	    "Start time of the process since unix epoch in seconds.", start);
 }

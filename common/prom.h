@@ -38,6 +38,9 @@ void	cm_prom_family(struct cm_buf *b, const char *name, const char *type,
  */
 void	cm_prom_sample(struct cm_buf *b, const char *name, const char *labels,
 	    double value);
+/* A family with a single unlabelled sample: HELP, TYPE and the value. */
+void	cm_prom_one(struct cm_buf *b, const char *name, const char *type,
+	    const char *help, double value);
 /* The _bucket, _sum and _count lines of a histogram. */
 void	cm_prom_hist(struct cm_buf *b, const char *name, const char *labels,
 	    const struct cm_prom_hist *h);

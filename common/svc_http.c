@@ -18,6 +18,25 @@ struct cm_svc_http {
 	struct cm_svc_stats	*stats;
 };
 
+/* A counter family confab_SVC_WHAT{type=...}, one sample per frame type. */
+static void
+metrics_by_type(struct cm_buf *b, const char *svc, const char *what,
+    const char *help, const uint64_t *counts)
+{
+	struct cm_buf l = { 0 };
+	char name[64];
+	int t;
+
+	snprintf(name, sizeof(name), "confab_%s_%s", svc, what);
+	cm_prom_family(b, name, "counter", help);
+	for (t = 1; t < CM_MSG_TYPE_MAX; t++) {
+		l.len = 0;
+		cm_prom_label(&l, "type", cm_msg_type_name(t));
+		cm_prom_sample(b, name, l.data, (double)CM_LOAD(&counts[t]));
+	}
+	cm_buf_free(&l);
+}
+
 void
 cm_svc_metrics(const struct cm_svc_def *def, const struct cm_cfg *cfg,
     const struct cm_svc_stats *st, struct cm_buf *b)
@@ -26,22 +45,11 @@ cm_svc_metrics(const struct cm_svc_def *def, const struct cm_cfg *cfg,
 	char name[64];
 	int t;
 
-	snprintf(name, sizeof(name), "confab_%s_requests_total", def->name);
-	cm_prom_family(b, name, "counter", "NNG requests served, by type.");
-	for (t = 1; t < CM_MSG_TYPE_MAX; t++) {
-		l.len = 0;
-		cm_prom_label(&l, "type", cm_msg_type_name(t));
-		cm_prom_sample(b, name, l.data, (double)CM_LOAD(&st->requests[t]));
-	}
-	snprintf(name, sizeof(name), "confab_%s_request_failures_total",
-	    def->name);
-	cm_prom_family(b, name, "counter",
-	    "NNG requests answered with an error status, by type.");
-	for (t = 1; t < CM_MSG_TYPE_MAX; t++) {
-		l.len = 0;
-		cm_prom_label(&l, "type", cm_msg_type_name(t));
-		cm_prom_sample(b, name, l.data, (double)CM_LOAD(&st->failures[t]));
-	}
+	metrics_by_type(b, def->name, "requests_total",
+	    "NNG requests served, by type.", st->requests);
+	metrics_by_type(b, def->name, "request_failures_total",
+	    "NNG requests answered with an error status, by type.",
+	    st->failures);
 	snprintf(name, sizeof(name), "confab_%s_request_duration_seconds",
 	    def->name);
 	cm_prom_family(b, name, "histogram",
@@ -55,17 +63,14 @@ cm_svc_metrics(const struct cm_svc_def *def, const struct cm_cfg *cfg,
 		cm_prom_label(&l, "type", cm_msg_type_name(t));
 		cm_prom_hist(b, name, l.data, &h);
 	}
-	cm_prom_family(b, "confab_redis_errors_total", "counter",
-	    "Redis link failures.");
-	cm_prom_sample(b, "confab_redis_errors_total", NULL,
+	cm_prom_one(b, "confab_redis_errors_total", "counter",
+	    "Redis link failures.",
 	    (double)CM_LOAD(&st->redis_errors));
-	cm_prom_family(b, "confab_redis_reconnects_total", "counter",
-	    "Redis links established again after a failure.");
-	cm_prom_sample(b, "confab_redis_reconnects_total", NULL,
+	cm_prom_one(b, "confab_redis_reconnects_total", "counter",
+	    "Redis links established again after a failure.",
 	    (double)CM_LOAD(&st->redis_reconnects));
-	cm_prom_family(b, "confab_ready", "gauge",
-	    "1 when the request threads answer and Redis is up.");
-	cm_prom_sample(b, "confab_ready", NULL,
+	cm_prom_one(b, "confab_ready", "gauge",
+	    "1 when the request threads answer and Redis is up.",
 	    CM_LOAD(&st->probe_ok) && CM_LOAD(&st->redis_ok) ? 1 : 0);
 	if (def->metrics != NULL)
 		def->metrics(cfg, def->app, b);

@@ -73,27 +73,28 @@ render_nng(struct cm_buf *b, const struct gw_stats *st)
 	cm_buf_free(&l);
 }
 
+/* A counter family with a direction="in" and a direction="out" sample. */
+static void
+render_inout(struct cm_buf *b, const char *name, const char *help, double in,
+    double out)
+{
+	cm_prom_family(b, name, "counter", help);
+	cm_prom_sample(b, name, "direction=\"in\"", in);
+	cm_prom_sample(b, name, "direction=\"out\"", out);
+}
+
 static void
 render_packets(struct cm_buf *b, const struct gw_stats *st)
 {
-	cm_prom_family(b, "confab_gateway_engineio_packets_total", "counter",
-	    "Engine.IO packets, by direction.");
-	cm_prom_sample(b, "confab_gateway_engineio_packets_total",
-	    "direction=\"in\"", SUM(st, eio_in));
-	cm_prom_sample(b, "confab_gateway_engineio_packets_total",
-	    "direction=\"out\"", SUM(st, eio_out));
-	cm_prom_family(b, "confab_gateway_socketio_packets_total", "counter",
-	    "Socket.IO packets, by direction.");
-	cm_prom_sample(b, "confab_gateway_socketio_packets_total",
-	    "direction=\"in\"", SUM(st, sio_in));
-	cm_prom_sample(b, "confab_gateway_socketio_packets_total",
-	    "direction=\"out\"", SUM(st, sio_out));
-	cm_prom_family(b, "confab_gateway_websocket_bytes_total", "counter",
-	    "WebSocket payload bytes, by direction.");
-	cm_prom_sample(b, "confab_gateway_websocket_bytes_total",
-	    "direction=\"in\"", SUM(st, bytes_in));
-	cm_prom_sample(b, "confab_gateway_websocket_bytes_total",
-	    "direction=\"out\"", SUM(st, bytes_out));
+	render_inout(b, "confab_gateway_engineio_packets_total",
+	    "Engine.IO packets, by direction.", SUM(st, eio_in),
+	    SUM(st, eio_out));
+	render_inout(b, "confab_gateway_socketio_packets_total",
+	    "Socket.IO packets, by direction.", SUM(st, sio_in),
+	    SUM(st, sio_out));
+	render_inout(b, "confab_gateway_websocket_bytes_total",
+	    "WebSocket payload bytes, by direction.", SUM(st, bytes_in),
+	    SUM(st, bytes_out));
 }
 
 /* The process_* families for the whole gateway: master and workers. */
@@ -116,21 +117,17 @@ gw_stats_render(const struct gw_stats *st, struct cm_buf *b)
 	    "unavailable" };
 	int i;
 
-	cm_prom_family(b, "confab_gateway_connections", "gauge",
-	    "Open client TCP connections.");
-	cm_prom_sample(b, "confab_gateway_connections", NULL,
+	cm_prom_one(b, "confab_gateway_connections", "gauge",
+	    "Open client TCP connections.",
 	    SUM(st, connections));
-	cm_prom_family(b, "confab_gateway_connections_total", "counter",
-	    "Client TCP connections accepted.");
-	cm_prom_sample(b, "confab_gateway_connections_total", NULL,
+	cm_prom_one(b, "confab_gateway_connections_total", "counter",
+	    "Client TCP connections accepted.",
 	    SUM(st, connections_total));
-	cm_prom_family(b, "confab_gateway_connections_refused_total",
-	    "counter", "Connections closed at once: over max_connections_per_ip.");
-	cm_prom_sample(b, "confab_gateway_connections_refused_total", NULL,
+	cm_prom_one(b, "confab_gateway_connections_refused_total", "counter",
+	    "Connections closed at once: over max_connections_per_ip.",
 	    SUM(st, connections_refused));
-	cm_prom_family(b, "confab_gateway_rate_limited_total", "counter",
-	    "Events refused with RATE_LIMIT_EXCEEDED.");
-	cm_prom_sample(b, "confab_gateway_rate_limited_total", NULL,
+	cm_prom_one(b, "confab_gateway_rate_limited_total", "counter",
+	    "Events refused with RATE_LIMIT_EXCEEDED.",
 	    SUM(st, rate_limited));
 	cm_prom_family(b, "confab_gateway_sockets", "gauge",
 	    "Connected Socket.IO sockets in /chat, by role.");
@@ -148,26 +145,21 @@ gw_stats_render(const struct gw_stats *st, struct cm_buf *b)
 		    SUM(st, connect_errors[i]));
 	}
 	render_packets(b, st);
-	cm_prom_family(b, "confab_gateway_http_requests_total", "counter",
-	    "HTTP requests answered (REST, health, metrics, handshakes).");
-	cm_prom_sample(b, "confab_gateway_http_requests_total", NULL,
+	cm_prom_one(b, "confab_gateway_http_requests_total", "counter",
+	    "HTTP requests answered (REST, health, metrics, handshakes).",
 	    SUM(st, http_requests));
 	render_nng(b, st);
-	cm_prom_family(b, "confab_gateway_pubsub_channels", "gauge",
-	    "Redis pub/sub channels subscribed, all workers.");
-	cm_prom_sample(b, "confab_gateway_pubsub_channels", NULL,
+	cm_prom_one(b, "confab_gateway_pubsub_channels", "gauge",
+	    "Redis pub/sub channels subscribed, all workers.",
 	    SUM(st, channels));
-	cm_prom_family(b, "confab_redis_errors_total", "counter",
-	    "Redis link failures.");
-	cm_prom_sample(b, "confab_redis_errors_total", NULL,
+	cm_prom_one(b, "confab_redis_errors_total", "counter",
+	    "Redis link failures.",
 	    SUM(st, redis_errors));
-	cm_prom_family(b, "confab_redis_reconnects_total", "counter",
-	    "Redis links established again after a failure.");
-	cm_prom_sample(b, "confab_redis_reconnects_total", NULL,
+	cm_prom_one(b, "confab_redis_reconnects_total", "counter",
+	    "Redis links established again after a failure.",
 	    SUM(st, redis_reconnects));
-	cm_prom_family(b, "confab_gateway_worker_restarts_total", "counter",
-	    "Workers the master respawned after they died.");
-	cm_prom_sample(b, "confab_gateway_worker_restarts_total", NULL,
+	cm_prom_one(b, "confab_gateway_worker_restarts_total", "counter",
+	    "Workers the master respawned after they died.",
 	    (double)CM_LOAD(&st->worker_restarts));
 	render_process(b, st);
 }
