@@ -43,6 +43,7 @@ struct bn_opts {
 	const char	*path;		/* "/socket.io/" */
 	const char	*nsp;		/* "/chat" */
 	const char	*org;
+	int		 orgs;		/* conversations spread over N orgs */
 	const char	*cfg_path;	/* read jwt_secret etc. from here */
 	const char	*secret;	/* or this HS256 secret */
 	const char	*label;		/* names the server in the output */
@@ -54,10 +55,12 @@ struct bn_opts {
 	double		 rates[BN_MAX_STEPS];	/* rate phases: messages/s */
 	int		 nrates;
 	double		 duration_s;	/* of each rate phase */
+	double		 warmup_s;	/* unreported phase at the first rate */
 	double		 drain_s;	/* at most, after each phase */
 	double		 settle_s;	/* idle: wait before measuring */
 	double		 connect_timeout_s; /* for all connections */
 	double		 stop_p99_ms;	/* >0: stop after a failing phase */
+	int		 retries;	/* repeats of a failing phase */
 	int		 msg_bytes;	/* chat text length */
 	int		 parallel;	/* handshakes in flight */
 	int		 src_addrs;	/* 127.0.0.1 .. 127.0.0.N as source */
@@ -103,6 +106,7 @@ struct bn_conn {
 struct bn_ident {
 	char		*token;
 	char		 email[96];
+	char		 org[72];
 	int		 agent;
 };
 
@@ -122,11 +126,20 @@ struct bn_msg {
 	uint8_t		 acked;		/* 0 no, 1 ok, 2 error */
 };
 
-/* A sample of the server processes (sums over every process). */
+/* One server process in a sample. */
+struct bn_proc {
+	pid_t		 pid;
+	char		 comm[16];
+	int64_t		 cpu_us;
+	int64_t		 rss_kib;
+};
+
+/* A sample of the server processes: each, and the sums. */
 struct bn_proc_sample {
 	int64_t		 cpu_us;	/* user + system */
 	int64_t		 rss_kib;
 	int		 nprocs;
+	struct bn_proc	 procs[BN_MAX_PROCS];
 };
 
 /* Counters of one rate phase. */
@@ -162,7 +175,8 @@ struct bn_ctx {
 	int			 ready;		/* sockets connected */
 	int			 failed;	/* handshakes that failed */
 	int			 dropped;	/* ready, then closed */
-	char			 first_error[160];
+	char			 first_error[160];	/* a connection's */
+	char			 first_nack[160];	/* an error ack */
 	struct bn_ident		*idents;
 	int			 nidents;
 	struct bn_conv		*convs;
@@ -173,6 +187,7 @@ struct bn_ctx {
 	uint64_t		 late;		/* after their phase ended */
 	uint64_t		 stray;		/* unknown deliveries */
 	uint64_t		 other_events;
+	char			 other_sample[80];	/* the first one */
 	uint64_t		 pings;
 	uint64_t		 rng;
 	uint8_t			*rbuf;
@@ -202,6 +217,12 @@ void	bn_on_ack(struct bn_ctx *, struct bn_conn *, uint64_t id,
 
 /* proc.c */
 void	bn_proc_sample(const struct bn_opts *, struct bn_proc_sample *);
+/*
+ * Prints each process of s1 as "comm pid: CPU s, RSS MiB" lines (human)
+ * or a JSON array (json), CPU counted since s0 (NULL: not shown).
+ */
+void	bn_proc_print(FILE *, const struct bn_proc_sample *s0,
+	    const struct bn_proc_sample *s1, int json);
 
 /* buffers (conn.c) */
 void	bn_buf_append(struct bn_buf *, const void *, size_t);

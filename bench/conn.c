@@ -189,13 +189,12 @@ conn_send_str(struct bn_ctx *ctx, struct bn_conn *c, const char *s)
 static void
 sio_connect(struct bn_ctx *ctx, struct bn_conn *c)
 {
-	const struct bn_opts	*o = ctx->o;
 	struct cm_buf		 b = { 0 };
 
-	cm_buf_printf(&b, "40%s,{\"token\":", o->nsp);
+	cm_buf_printf(&b, "40%s,{\"token\":", ctx->o->nsp);
 	cm_buf_json_str(&b, ctx->idents[c->ident].token);
 	cm_buf_puts(&b, ",\"orgId\":");
-	cm_buf_json_str(&b, o->org);
+	cm_buf_json_str(&b, ctx->idents[c->ident].org);
 	if (c->is_agent) {
 		/* The peer joins an agent to these conversations. */
 		cm_buf_puts(&b, ",\"chats\":[");
@@ -209,6 +208,15 @@ sio_connect(struct bn_ctx *ctx, struct bn_conn *c)
 	c->state = BN_SIO_WAIT;
 }
 
+/* Counts a packet the run does not use, and keeps the first for the report. */
+static void
+other_event(struct bn_ctx *ctx, const char *p, size_t n)
+{
+	if (ctx->other_events++ == 0)
+		snprintf(ctx->other_sample, sizeof(ctx->other_sample), "%.*s",
+		    (int)(n < 60 ? n : 60), p);
+}
+
 /* A Socket.IO packet (after the Engine.IO "4"). */
 static void
 sio_on_packet(struct bn_ctx *ctx, struct bn_conn *c, const char *p,
@@ -220,7 +228,7 @@ sio_on_packet(struct bn_ctx *ctx, struct bn_conn *c, const char *p,
 	char		 type;
 
 	if (n < nl + 2 || memcmp(p + 1, nsp, nl) != 0 || p[nl + 1] != ',') {
-		ctx->other_events++;
+		other_event(ctx, p, n);
 		return;
 	}
 	type = p[0];
@@ -244,19 +252,19 @@ sio_on_packet(struct bn_ctx *ctx, struct bn_conn *c, const char *p,
 		if (n > 16 && memcmp(p, "[\"chat-message\",", 16) == 0)
 			bn_on_delivery(ctx, c, p + 16, n - 16);
 		else
-			ctx->other_events++;
+			other_event(ctx, p, n);
 		break;
 	case '3':
 		for (i = 0; i < n && p[i] >= '0' && p[i] <= '9' && i < 19; i++)
 			id = id * 10 + (uint64_t)(p[i] - '0');
 		if (i == 0) {
-			ctx->other_events++;
+			other_event(ctx, p, n);
 			break;
 		}
 		bn_on_ack(ctx, c, id, p + i, n - i);
 		break;
 	default:
-		ctx->other_events++;
+		other_event(ctx, p, n);
 		break;
 	}
 }

@@ -150,7 +150,7 @@ bn_run_idle(struct bn_ctx *ctx)
 			    "\"conns\":%d,\"ready\":%d,\"failed\":%d,"
 			    "\"connect_s\":%.2f,\"rss_base_kib\":%lld,"
 			    "\"rss_kib\":%lld,\"bytes_per_conn\":%.0f,"
-			    "\"nprocs\":%d}\n", o->label, o->idle[i],
+			    "\"nprocs\":%d,\"procs\":", o->label, o->idle[i],
 			    ctx->ready, ctx->failed, secs,
 			    (long long)base.rss_kib, (long long)s.rss_kib, per,
 			    s.nprocs);
@@ -161,6 +161,12 @@ bn_run_idle(struct bn_ctx *ctx)
 			    ctx->ready, ctx->failed, secs,
 			    base.rss_kib / 1024.0, s.rss_kib / 1024.0,
 			    s.nprocs, per);
+		bn_proc_print(stdout, NULL, &s, o->json);
+		if (o->json) {
+			printf(",\"base_procs\":");
+			bn_proc_print(stdout, NULL, &base, 1);
+			printf("}\n");
+		}
 		fflush(stdout);
 		if (ctx->ready < o->idle[i])
 			ctx->fails++;
@@ -328,9 +334,9 @@ bn_on_ack(struct bn_ctx *ctx, struct bn_conn *c, uint64_t id, const char *p,
 	}
 	if (!ok) {
 		ph->ack_errors++;
-		if (ctx->first_error[0] == '\0')
-			snprintf(ctx->first_error, sizeof(ctx->first_error),
-			    "error ack: %.*s", (int)(n < 120 ? n : 120), p);
+		if (ctx->first_nack[0] == '\0')
+			snprintf(ctx->first_nack, sizeof(ctx->first_nack),
+			    "%.*s", (int)(n < 150 ? n : 150), p);
 		return;
 	}
 	ph->acked++;
@@ -358,12 +364,13 @@ quantile(const uint32_t *a, uint64_t n, double q)
 	return ((double)a[i < n ? i : n - 1] / 1000.0);
 }
 
+/* Sends at ph->rate for secs (open loop: nothing waits for acks). */
 static void
-phase_send(struct bn_ctx *ctx, struct bn_phase *ph)
+phase_send(struct bn_ctx *ctx, struct bn_phase *ph, double secs)
 {
 	double	 rate = ph->rate;
-	int64_t	 dur = (int64_t)(ctx->o->duration_s * 1e6), now, due, next;
-	uint64_t total = (uint64_t)(rate * ctx->o->duration_s), done = 0;
+	int64_t	 dur = (int64_t)(secs * 1e6), now, due, next;
+	uint64_t total = (uint64_t)(rate * secs), done = 0;
 
 	ph->start_us = bn_now_us();
 	for (;;) {
@@ -410,8 +417,10 @@ phase_report(struct bn_ctx *ctx, struct bn_phase *ph,
 	uint64_t lost = ph->expected - ph->delivered;
 	uint64_t unacked = ph->sent - ph->acked - ph->ack_errors;
 
-	qsort(ph->lat, ph->nlat, sizeof(*ph->lat), cmp_u32);
-	qsort(ph->acklat, ph->nacklat, sizeof(*ph->acklat), cmp_u32);
+	if (ph->nlat > 0)
+		qsort(ph->lat, ph->nlat, sizeof(*ph->lat), cmp_u32);
+	if (ph->nacklat > 0)
+		qsort(ph->acklat, ph->nacklat, sizeof(*ph->acklat), cmp_u32);
 	p50 = quantile(ph->lat, ph->nlat, 0.50);
 	p90 = quantile(ph->lat, ph->nlat, 0.90);
 	p99 = quantile(ph->lat, ph->nlat, 0.99);
@@ -430,7 +439,7 @@ phase_report(struct bn_ctx *ctx, struct bn_phase *ph,
 		    "\"server_cpu_s\":%.3f,\"us_per_msg\":%.2f,"
 		    "\"us_per_delivery\":%.2f,\"peak_rss_kib\":%lld,"
 		    "\"nprocs\":%d,\"gen_cpu_pct\":%.1f,"
-		    "\"gen_busy_pct\":%.1f,\"ready\":%d}\n",
+		    "\"gen_busy_pct\":%.1f,\"ready\":%d,\"procs\":",
 		    o->label, ctx->ready, o->conv_size,
 		    o->mode == BN_MODE_SAME ? "same" : "agent", ph->rate,
 		    ph->sent / secs, secs,
@@ -446,6 +455,8 @@ phase_report(struct bn_ctx *ctx, struct bn_phase *ph,
 		    all > 0 ? cpu / all : 0, (long long)ph->peak_rss_kib,
 		    s1->nprocs, 100.0 * gen_cpu / (wall * 1e6),
 		    100.0 * (1 - gen_idle / (wall * 1e6)), ctx->ready);
+		bn_proc_print(stdout, s0, s1, 1);
+		printf("}\n");
 	} else {
 		printf("rate %.0f/s for %.1f s (achieved %.0f/s): sent %llu, "
 		    "acked %llu (%llu errors, %llu missing), delivered "
@@ -465,6 +476,7 @@ phase_report(struct bn_ctx *ctx, struct bn_phase *ph,
 		    "%.1f us/delivery, peak RSS %.1f MiB\n", s1->nprocs,
 		    cpu / 1e6, ph->sent ? cpu / ph->sent : 0,
 		    all > 0 ? cpu / all : 0, ph->peak_rss_kib / 1024.0);
+		bn_proc_print(stdout, s0, s1, 0);
 		printf("  generator: CPU %.1f%%, loop busy %.1f%%\n",
 		    100.0 * gen_cpu / (wall * 1e6),
 		    100.0 * (1 - gen_idle / (wall * 1e6)));
@@ -490,7 +502,8 @@ phase_ok(const struct bn_ctx *ctx, const struct bn_phase *ph)
 
 /*
  * Opens --conns connections, then runs each rate phase; with
- * --stop-p99, stops after the first phase that fails it.
+ * --stop-p99, stops after the first phase that fails it (and fails
+ * again on each of --retries repeats: a shared machine has hiccups).
  */
 int
 bn_run_rates(struct bn_ctx *ctx)
@@ -500,7 +513,7 @@ bn_run_rates(struct bn_ctx *ctx)
 	struct bn_phase		 ph;
 	int64_t			 cpu0, idle0;
 	double			 secs;
-	int			 i, ok;
+	int			 i, ok, tries;
 
 	connect_to(ctx, o->conns, &secs);
 	if (!o->json)
@@ -513,7 +526,23 @@ bn_run_rates(struct bn_ctx *ctx)
 	if (ctx->ready < o->conns)
 		ctx->fails++;
 	hold(ctx, 0.5);
-	for (i = 0; i < o->nrates; i++) {
+	if (o->warmup_s > 0) {
+		/* Not reported: opens the conversations, warms JITs. */
+		memset(&ph, 0, sizeof(ph));
+		ph.rate = o->rates[0];
+		ph.base = ctx->nmsgs;
+		ctx->phase = &ph;
+		phase_send(ctx, &ph, o->warmup_s);
+		phase_drain(ctx, &ph);
+		ctx->phase = NULL;
+		if (!o->json)
+			printf("warm-up: %.0f/s for %.1f s, %llu sent\n",
+			    ph.rate, o->warmup_s, (unsigned long long)ph.sent);
+		free(ph.lat);
+		free(ph.acklat);
+		hold(ctx, 0.5);
+	}
+	for (i = 0, tries = 0; i < o->nrates; i++) {
 		memset(&ph, 0, sizeof(ph));
 		ph.rate = o->rates[i];
 		ph.base = ctx->nmsgs;
@@ -523,7 +552,7 @@ bn_run_rates(struct bn_ctx *ctx)
 		bn_proc_sample(o, &s0);
 		cpu0 = cpu_self_us();
 		idle0 = ctx->idle_wait_us;
-		phase_send(ctx, &ph);
+		phase_send(ctx, &ph, o->duration_s);
 		phase_drain(ctx, &ph);
 		bn_proc_sample(o, &s1);
 		ph.peak_rss_kib = ctx->sample_peak_kib > s1.rss_kib ?
@@ -537,8 +566,14 @@ bn_run_rates(struct bn_ctx *ctx)
 		ok = o->stop_p99_ms <= 0 || phase_ok(ctx, &ph);
 		free(ph.lat);
 		free(ph.acklat);
+		if (!ok && tries++ < o->retries) {
+			i--;		/* the same rate once more */
+			hold(ctx, 1);
+			continue;
+		}
 		if (!ok)
 			break;
+		tries = 0;
 	}
 	return (0);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "cfg.h"
@@ -34,6 +35,7 @@ usage(FILE *fp)
 "  -c FILE            read jwt_secret (and jwt_issuer/audience) from FILE\n"
 "  --secret S         or sign HS256 tokens with S\n"
 "  --org ORG          organisation (demo)\n"
+"  --orgs N           spread the conversations over N orgs ORG-0..\n"
 "  --label NAME       the server's name in the output (server)\n"
 "  --pid PID          a server process; its descendants count too\n"
 "                     (repeat for every process of the stack)\n"
@@ -47,9 +49,13 @@ usage(FILE *fp)
 "                     agents (the peer; confab after issue 4)\n"
 "  --rates R[,R..]    rate phases, messages per second (aggregate)\n"
 "  --duration S       seconds of each rate phase (10)\n"
+"  --warmup S         first an unreported phase of S seconds at the\n"
+"                     first rate (opens the conversations) (0)\n"
 "  --drain S          at most this long for late acks/deliveries (5)\n"
 "  --stop-p99 MS      stop after the first phase that loses anything,\n"
 "                     misses its rate, or has p99 >= MS\n"
+"  --retries N        with --stop-p99: repeat a failing phase up to N\n"
+"                     times before stopping (0)\n"
 "  --msg-bytes N      chat text length (64)\n"
 "  --parallel N       handshakes in flight (256)\n"
 "  --connect-timeout S  for all connections of a step (60)\n"
@@ -102,6 +108,7 @@ parse_args(int argc, char **argv, struct bn_opts *o)
 	static const struct option opts[] = {
 		{ "secret", required_argument, NULL, 'S' },
 		{ "org", required_argument, NULL, 'O' },
+		{ "orgs", required_argument, NULL, 'g' },
 		{ "label", required_argument, NULL, 'L' },
 		{ "pid", required_argument, NULL, 'P' },
 		{ "idle", required_argument, NULL, 'I' },
@@ -111,8 +118,10 @@ parse_args(int argc, char **argv, struct bn_opts *o)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rates", required_argument, NULL, 'r' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "warmup", required_argument, NULL, 'w' },
 		{ "drain", required_argument, NULL, 'D' },
 		{ "stop-p99", required_argument, NULL, 'x' },
+		{ "retries", required_argument, NULL, 'R' },
 		{ "msg-bytes", required_argument, NULL, 'b' },
 		{ "parallel", required_argument, NULL, 'p' },
 		{ "connect-timeout", required_argument, NULL, 't' },
@@ -133,6 +142,7 @@ parse_args(int argc, char **argv, struct bn_opts *o)
 		case 'c': o->cfg_path = optarg; break;
 		case 'S': o->secret = optarg; break;
 		case 'O': o->org = optarg; break;
+		case 'g': o->orgs = (int)num(optarg, "orgs"); break;
 		case 'L': o->label = optarg; break;
 		case 'P':
 			if (o->npids == BN_MAX_PIDS)
@@ -163,8 +173,10 @@ parse_args(int argc, char **argv, struct bn_opts *o)
 				goto bad;
 			break;
 		case 'd': o->duration_s = num(optarg, "duration"); break;
+		case 'w': o->warmup_s = num(optarg, "warmup"); break;
 		case 'D': o->drain_s = num(optarg, "drain"); break;
 		case 'x': o->stop_p99_ms = num(optarg, "stop-p99"); break;
+		case 'R': o->retries = (int)num(optarg, "retries"); break;
 		case 'b': o->msg_bytes = (int)num(optarg, "msg-bytes"); break;
 		case 'p': o->parallel = (int)num(optarg, "parallel"); break;
 		case 't':
@@ -186,7 +198,8 @@ parse_args(int argc, char **argv, struct bn_opts *o)
 	o->host = argv[optind];
 	o->port = (int)num(colon + 1, "port");
 	if (o->conv_size < 1 || o->conv_size > 200 || o->parallel < 1 ||
-	    o->msg_bytes < 8 || o->msg_bytes > 65536 ||
+	    o->msg_bytes < 8 || o->msg_bytes > 65536 || o->orgs < 1 ||
+	    strlen(o->org) > 50 ||
 	    (o->cfg_path == NULL && o->secret == NULL) ||
 	    (o->nidle == 0 && o->nrates == 0) || o->src_addrs > 250 ||
 	    (o->mode == BN_MODE_AGENT && o->conv_size < 2))
@@ -211,7 +224,7 @@ make_tokens(struct bn_ctx *ctx)
 	memset(&cfg, 0, sizeof(cfg));
 	if (o->cfg_path != NULL) {
 		if (cm_cfg_load(&cfg, o->cfg_path) == -1)
-			return (-1);
+			goto out;
 		secret = cm_jwt_secret_load(&cfg);
 		iss = cfg.jwt_issuer;
 		aud = cfg.jwt_audience;
@@ -224,7 +237,7 @@ make_tokens(struct bn_ctx *ctx)
 
 		memset(&p, 0, sizeof(p));
 		p.role = id->agent ? CM_ROLE_AGENT : CM_ROLE_CUSTOMER;
-		cm_strlcpy(p.org, o->org, sizeof(p.org));
+		cm_strlcpy(p.org, id->org, sizeof(p.org));
 		cm_strlcpy(p.email, id->email, sizeof(p.email));
 		snprintf(p.name, sizeof(p.name), "Bench %d", i);
 		if ((id->token = cm_jwt_sign_hs256(secret, &p, time(NULL),
@@ -270,6 +283,13 @@ layout(struct bn_ctx *ctx)
 			}
 			c->ident = (uint32_t)id;
 			ctx->idents[id].agent = c->is_agent;
+			if (o->orgs > 1)
+				snprintf(ctx->idents[id].org,
+				    sizeof(ctx->idents[id].org), "%s-%d",
+				    o->org, i % o->orgs);
+			else
+				cm_strlcpy(ctx->idents[id].org, o->org,
+				    sizeof(ctx->idents[id].org));
 			snprintf(ctx->idents[id].email,
 			    sizeof(ctx->idents[id].email),
 			    "bench-%c%d-%s@example.com",
@@ -318,7 +338,9 @@ setup(struct bn_ctx *ctx, struct bn_opts *o)
 	}
 	layout(ctx);
 	for (i = 0; i < o->nrates; i++)
-		total += o->rates[i] * o->duration_s + 1;
+		total += (o->rates[i] * o->duration_s + 1) * (1 + o->retries);
+	if (o->nrates > 0)
+		total += o->rates[0] * o->warmup_s + 1;
 	if (total > 50e6) {
 		fprintf(stderr, "confab-bench: more than 50 million messages "
 		    "in one run\n");
@@ -341,40 +363,82 @@ setup(struct bn_ctx *ctx, struct bn_opts *o)
 	return (0);
 }
 
+/* Closes every connection and frees the run (so sanitizers see no leak). */
+static void
+teardown(struct bn_ctx *ctx)
+{
+	int	 i;
+
+	for (i = 0; ctx->conns != NULL && i < ctx->nconns; i++) {
+		struct bn_conn *c = &ctx->conns[i];
+
+		if (c->fd >= 0)
+			close(c->fd);
+		bn_buf_free(&c->in);
+		bn_buf_free(&c->out);
+		bn_buf_free(&c->frag);
+		free(c->accept);
+	}
+	for (i = 0; ctx->idents != NULL && i < ctx->nidents; i++)
+		free(ctx->idents[i].token);
+	for (i = 0; ctx->convs != NULL && i < ctx->nconvs; i++)
+		free(ctx->convs[i].chat_id);
+	free(ctx->conns);
+	free(ctx->idents);
+	free(ctx->convs);
+	free(ctx->msgs);
+	free(ctx->rbuf);
+	if (ctx->ep >= 0)
+		close(ctx->ep);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct bn_opts	 o = {
-		.path = "/socket.io/", .nsp = "/chat", .org = "demo",
+		.path = "/socket.io/", .nsp = "/chat", .org = "demo", .orgs = 1,
 		.label = "server", .conns = 1000, .conv_size = 2,
 		.duration_s = 10, .drain_s = 5, .settle_s = 3,
 		.connect_timeout_s = 60, .msg_bytes = 64, .parallel = 256,
 	};
 	struct bn_ctx	 ctx;
+	int		 rv;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.ep = -1;
 	cm_log_init("bench");
 	signal(SIGPIPE, SIG_IGN);
 	parse_args(argc, argv, &o);
-	if (setup(&ctx, &o) == -1)
+	if (setup(&ctx, &o) == -1) {
+		teardown(&ctx);
 		return (EX_OSERR);
-	if (make_tokens(&ctx) == -1)
+	}
+	if (make_tokens(&ctx) == -1) {
+		teardown(&ctx);
 		return (EX_CONFIG);
+	}
 	if (o.nidle > 0)
 		bn_run_idle(&ctx);
 	if (o.nrates > 0)
 		bn_run_rates(&ctx);
 	if (ctx.dropped > 0 || ctx.failed > 0 || ctx.stray > 0)
 		ctx.fails++;
+	if (ctx.first_nack[0] != '\0')
+		fprintf(o.json ? stderr : stdout, "first error ack: %s\n",
+		    ctx.first_nack);
 	if (!o.json || ctx.fails > 0)
 		fprintf(o.json ? stderr : stdout, "connections: %d ready, %d "
 		    "failed, %d dropped; pings answered %llu; late %llu, "
-		    "stray %llu, other events %llu%s%s\n", ctx.ready,
+		    "stray %llu, other events %llu%s%s%s%s%s\n", ctx.ready,
 		    ctx.failed, ctx.dropped, (unsigned long long)ctx.pings,
 		    (unsigned long long)ctx.late,
 		    (unsigned long long)ctx.stray,
 		    (unsigned long long)ctx.other_events,
+		    ctx.other_sample[0] ? " (first: " : "", ctx.other_sample,
+		    ctx.other_sample[0] ? ")" : "",
 		    ctx.first_error[0] ? "; first problem: " : "",
 		    ctx.first_error);
-	return (o.strict && ctx.fails > 0 ? 1 : 0);
+	rv = o.strict && ctx.fails > 0 ? 1 : 0;
+	teardown(&ctx);
+	return (rv);
 }

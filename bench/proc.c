@@ -68,12 +68,16 @@ proc_collect(pid_t pid, pid_t *list, int n)
 	return (n);
 }
 
-/* utime + stime of pid in µs, and its VmRSS in KiB; -1 if gone. */
+/*
+ * utime + stime of pid in µs, its VmRSS in KiB and its name (comm);
+ * -1 if gone.
+ */
 static int
-proc_one(pid_t pid, int64_t *cpu_us, int64_t *rss_kib)
+proc_one(pid_t pid, int64_t *cpu_us, int64_t *rss_kib, char *comm,
+    size_t commlen)
 {
 	static long	 hz;
-	char		 path[64], buf[4096], *p;
+	char		 path[64], buf[4096], *p, *q;
 	unsigned long	 ut, st;
 	long		 pages;
 	int		 i;
@@ -84,6 +88,8 @@ proc_one(pid_t pid, int64_t *cpu_us, int64_t *rss_kib)
 	if (proc_read(path, buf, sizeof(buf)) <= 0 ||
 	    (p = strrchr(buf, ')')) == NULL)
 		return (-1);
+	if ((q = strchr(buf, '(')) != NULL && q < p)
+		snprintf(comm, commlen, "%.*s", (int)(p - q - 1), q + 1);
 	/* After "pid (comm)": field 3 is the state; utime is field 14. */
 	p += 2;
 	for (i = 3; i < 14 && p != NULL; i++)
@@ -95,7 +101,7 @@ proc_one(pid_t pid, int64_t *cpu_us, int64_t *rss_kib)
 
 	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
 	if (proc_read(path, buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%*ld %ld", &pages) != 1)
+	    sscanf(buf, "%*d %ld", &pages) != 1)
 		return (-1);
 	*rss_kib = (int64_t)pages * (sysconf(_SC_PAGESIZE) / 1024);
 	return (0);
@@ -104,18 +110,63 @@ proc_one(pid_t pid, int64_t *cpu_us, int64_t *rss_kib)
 void
 bn_proc_sample(const struct bn_opts *o, struct bn_proc_sample *s)
 {
-	pid_t	 list[BN_MAX_PROCS];
-	int64_t	 cpu, rss;
-	int	 n = 0, i;
+	pid_t		 list[BN_MAX_PROCS];
+	struct bn_proc	*p;
+	int		 n = 0, i;
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < o->npids; i++)
 		n = proc_collect(o->pids[i], list, n);
 	for (i = 0; i < n; i++) {
-		if (proc_one(list[i], &cpu, &rss) == -1)
+		p = &s->procs[s->nprocs];
+		if (proc_one(list[i], &p->cpu_us, &p->rss_kib, p->comm,
+		    sizeof(p->comm)) == -1)
 			continue;
-		s->cpu_us += cpu;
-		s->rss_kib += rss;
+		p->pid = list[i];
+		s->cpu_us += p->cpu_us;
+		s->rss_kib += p->rss_kib;
 		s->nprocs++;
 	}
+}
+
+/* The CPU time of pid in s0, or -1. */
+static int64_t
+proc_cpu_in(const struct bn_proc_sample *s0, pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; s0 != NULL && i < s0->nprocs; i++)
+		if (s0->procs[i].pid == pid)
+			return (s0->procs[i].cpu_us);
+	return (-1);
+}
+
+void
+bn_proc_print(FILE *fp, const struct bn_proc_sample *s0,
+    const struct bn_proc_sample *s1, int json)
+{
+	const struct bn_proc	*p;
+	int64_t			 c0;
+	int			 i;
+
+	if (json)
+		fputc('[', fp);
+	for (i = 0; i < s1->nprocs; i++) {
+		p = &s1->procs[i];
+		c0 = proc_cpu_in(s0, p->pid);
+		if (json)
+			fprintf(fp, "%s{\"comm\":\"%s\",\"pid\":%d,"
+			    "\"rss_kib\":%lld,\"cpu_s\":%.3f}", i ? "," : "",
+			    p->comm, (int)p->pid, (long long)p->rss_kib,
+			    c0 >= 0 ? (p->cpu_us - c0) / 1e6 : -1.0);
+		else if (c0 >= 0)
+			fprintf(fp, "    %-16s %7d: CPU %6.2f s, RSS %7.1f MiB\n",
+			    p->comm, (int)p->pid, (p->cpu_us - c0) / 1e6,
+			    p->rss_kib / 1024.0);
+		else
+			fprintf(fp, "    %-16s %7d: RSS %7.1f MiB\n", p->comm,
+			    (int)p->pid, p->rss_kib / 1024.0);
+	}
+	if (json)
+		fputc(']', fp);
 }

@@ -101,6 +101,15 @@ static const struct cfg_key cfg_keys[] = {
 	INT(presence_room_ttl_s, 45, 1, 86400),
 	INT(presence_heartbeat_fast_ms, 5000, 100, HOUR_MS),
 	INT(presence_heartbeat_slow_ms, 30000, 100, HOUR_MS),
+	INT(ai_workers,		2, 1, 64),
+	INT(ai_debounce_ms,	1000, 0, 600000),
+	INT(ai_timeout_ms,	30000, 1000, 600000),
+	INT(ai_job_claim_ms,	15000, 500, HOUR_MS),
+	INT(ai_faq_min_score,	100, 0, 100000),
+	INT(ai_greeting_ttl_s,	3600, 0, 31536000),
+	INT(ai_stream_to_agents, 1, 0, 1),
+	STR(ai_key_dir,		"/etc/confab/ai-keys"),
+	STR(ai_tls_ca_file,	""),
 };
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

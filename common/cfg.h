@@ -77,6 +77,17 @@ struct cm_cfg {
 	int	 presence_room_ttl_s;	/* room member presence lifetime */
 	int	 presence_heartbeat_fast_ms; /* widget beat while watched */
 	int	 presence_heartbeat_slow_ms; /* widget beat otherwise */
+
+	/* ai-bridge */
+	int	 ai_workers;		/* reply job threads */
+	int	 ai_debounce_ms;	/* rapid messages become one answer */
+	int	 ai_timeout_ms;		/* one answer's generation deadline */
+	int	 ai_job_claim_ms;	/* a job idle this long is taken over */
+	int	 ai_faq_min_score;	/* FAQ hand-off below this BM25 x100 */
+	int	 ai_greeting_ttl_s;	/* greet an identity once per this */
+	int	 ai_stream_to_agents;	/* 1: agents see every AI stream */
+	char	*ai_key_dir;		/* where assistant apiKeyFile names live */
+	char	*ai_tls_ca_file;	/* extra CAs for model endpoints */
 };
 
 /*

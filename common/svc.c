@@ -114,7 +114,13 @@ cm_svc_main(const struct cm_svc_def *def, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (def->init != NULL && def->init(&svc.cfg, def->app) == -1) {
+		cm_cfg_free(&svc.cfg);
+		return (EX_CONFIG);
+	}
 	if (svc_listen(&svc) == -1) {
+		if (def->fini != NULL)
+			def->fini(def->app);
 		cm_cfg_free(&svc.cfg);
 		return (EX_UNAVAILABLE);
 	}
@@ -290,6 +296,8 @@ svc_stop(struct svc *s)
 			redisFree(t->ctx.redis);
 	}
 	free(s->threads);
+	if (s->def->fini != NULL)
+		s->def->fini(s->def->app);
 	cm_cfg_free(&s->cfg);
 	cm_log_notice("msg=stopped");
 }

@@ -96,6 +96,16 @@ struct cm_svc_def {
 	 */
 	void				(*metrics)(const struct cm_cfg *cfg,
 					    void *app, struct cm_buf *b);
+	/*
+	 * Optional: called once the config is loaded (not for -t), before
+	 * the listener opens, with every signal already blocked, so that
+	 * threads it starts never take one.  cfg stays valid until fini.
+	 * Returns 0, or -1 (logged) to stop with EX_CONFIG.
+	 */
+	int				(*init)(const struct cm_cfg *cfg,
+					    void *app);
+	/* Optional: undoes init after the request threads have stopped. */
+	void				(*fini)(void *app);
 	void				*app;
 };
 

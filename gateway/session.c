@@ -36,6 +36,15 @@ static const struct {
 	{ "rate-chat",		GW_SVC_QUEUE },
 	{ "set-status",		GW_SVC_PRESENCE },
 	{ "page-view",		GW_SVC_PRESENCE },
+	{ "visitor-state",	GW_SVC_PRESENCE },
+	{ "heartbeat",		GW_SVC_PRESENCE },
+	{ "watch-chat",		GW_SVC_PRESENCE },
+	{ "room-join",		GW_SVC_PRESENCE },
+	{ "room-leave",		GW_SVC_PRESENCE },
+	{ "room-presence",	GW_SVC_PRESENCE },
+	{ "room-metadata",	GW_SVC_PRESENCE },
+	{ "room-members",	GW_SVC_PRESENCE },
+	{ "room-destroy",	GW_SVC_PRESENCE },
 };
 
 /* A request in flight on behalf of a socket. */

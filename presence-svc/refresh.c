@@ -4,16 +4,18 @@
  *
  *	{"gateway","worker","sockets":[{"sid","user":{..}}, ...]}
  *
- * Each socket row gets its 120 s back, and the identity set and the
- * presence record behind it their safety hour, so that only the sockets
- * of a dead worker expire.  The frame's org may be empty: a worker
- * holds sockets of many orgs, and each entry names its own.  If the
- * frame names an org, every entry must be of that org.
+ * Each live socket's row gets its 120 s back, its identity set and
+ * presence record their safety hour, and the worker's membership set
+ * (chat-worker) the time it was last seen, which the sweeper reads to
+ * drop sockets that no worker lists any more.  A listed socket whose
+ * row is gone and that did not close is recorded again: its worker had
+ * been taken for dead, or its open was lost while presence-svc was
+ * down.
  *
- * Sockets go in batches of PRES_REFRESH_BATCH, three EXPIREs each, in
- * one pipelined round trip per batch.  A listed socket whose row is
- * gone is counted as missing; issue 3's ghost handling decides what to
- * do about it.
+ * The frame's org may be empty: a worker holds sockets of many orgs,
+ * and each entry names its own.  If the frame names an org, every entry
+ * must be of that org.  Entries are grouped by org (one Cluster slot
+ * per script) and go in scripts of at most PRES_REFRESH_BATCH sockets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,115 +28,153 @@
 
 #define PRES_REFRESH_BATCH	128
 
-/* One batch of commands and the keys they name (owned). */
-struct pres_batch {
-	int			 n;		/* sockets in the batch */
-	char			*keys[3 * PRES_REFRESH_BATCH];
-	struct cm_redis_cmd	 cmds[3 * PRES_REFRESH_BATCH];
-	redisReply		*out[3 * PRES_REFRESH_BATCH];
-	char			 ttl[16], safety[16];
-	int			 refreshed, missing, invalid;
+/* One listed socket; strings borrowed from the body or the principal. */
+struct pres_entry {
+	struct cm_principal	 user;
+	const char		*sid;
 };
 
-static int	 pres_batch_add(struct pres_batch *, const struct cm_cfg *,
-		    const struct cm_frame *, const cJSON *);
-static int	 pres_batch_run(struct cm_svc_ctx *, struct pres_batch *);
+struct pres_tally {
+	long long	 refreshed, restored, closed;
+	int		 invalid;
+};
+
+static int	 pres_entry_cmp(const void *, const void *);
+static int	 pres_entry_read(struct pres_entry *, const struct cm_frame *,
+		    const cJSON *);
+static int	 pres_refresh_run(struct cm_svc_ctx *, const char *,
+		    const char *, const struct pres_entry *, int,
+		    struct pres_tally *);
 
 int
 pres_socket_refresh(struct cm_svc_ctx *ctx, const struct cm_frame *f,
     const cJSON *body, cJSON **reply)
 {
-	struct pres_batch	*b;
+	struct pres_tally	 t = { 0, 0, 0, 0 };
+	struct pres_entry	*e;
 	const cJSON		*socks, *it;
-	int			 st = CM_ST_OK;
+	const char		*gw;
+	char			 slot[24];
+	int			 n = 0, i, j, st = CM_ST_OK;
 
 	socks = cJSON_GetObjectItemCaseSensitive(body, "sockets");
-	if (!cJSON_IsArray(socks)) {
-		*reply = cm_svc_error("BAD_FRAME", "refresh needs \"sockets\"");
+	gw = cm_json_str(body, "gateway");
+	it = cJSON_GetObjectItemCaseSensitive(body, "worker");
+	if (!cJSON_IsArray(socks) || gw == NULL || !cJSON_IsNumber(it) ||
+	    strlen(gw) > PRES_GW_MAX || strchr(gw, ' ') != NULL) {
+		*reply = cm_svc_error("BAD_FRAME", "refresh needs \"sockets\", "
+		    "\"gateway\" and \"worker\"");
 		return (CM_ST_BAD_FRAME);
 	}
-	b = cm_calloc(1, sizeof(*b));		/* ~20 KB */
-	snprintf(b->ttl, sizeof(b->ttl), "%d", PRES_SOCKET_TTL_S);
-	snprintf(b->safety, sizeof(b->safety), "%d", PRES_SAFETY_TTL_S);
+	snprintf(slot, sizeof(slot), "%d", it->valueint);
+	pres_sweep_start(ctx);
+	e = cm_calloc((size_t)cJSON_GetArraySize(socks) + 1, sizeof(*e));
 	cJSON_ArrayForEach(it, socks) {
-		if (pres_batch_add(b, ctx->cfg, f, it) == -1)
-			b->invalid++;
-		if (b->n == PRES_REFRESH_BATCH &&
-		    (st = pres_batch_run(ctx, b)) != CM_ST_OK)
-			break;
+		if (pres_entry_read(&e[n], f, it) == 0)
+			n++;
+		else
+			t.invalid++;
 	}
-	if (st == CM_ST_OK && b->n > 0)
-		st = pres_batch_run(ctx, b);
-	if (st == CM_ST_OK) {
-		*reply = cJSON_CreateObject();
-		cJSON_AddNumberToObject(*reply, "refreshed", b->refreshed);
-		cJSON_AddNumberToObject(*reply, "missing", b->missing);
-		cJSON_AddNumberToObject(*reply, "invalid", b->invalid);
-		if (b->missing > 0 || b->invalid > 0)
-			cm_log_info("msg=\"refresh\" refreshed=%d missing=%d "
-			    "invalid=%d", b->refreshed, b->missing,
-			    b->invalid);
-	} else
+	qsort(e, (size_t)n, sizeof(*e), pres_entry_cmp);
+	for (i = 0; i < n && st == CM_ST_OK; i = j) {
+		for (j = i + 1; j < n && j - i < PRES_REFRESH_BATCH &&
+		    strcmp(e[j].user.org, e[i].user.org) == 0; j++)
+			;
+		if (i == 0 || strcmp(e[i - 1].user.org, e[i].user.org) != 0)
+			pres_worker_note_org(ctx, gw, slot, e[i].user.org);
+		st = pres_refresh_run(ctx, gw, slot, &e[i], j - i, &t);
+	}
+	free(e);
+	if (st != CM_ST_OK) {
 		*reply = cm_svc_error("SERVICE_UNAVAILABLE",
 		    "presence store unreachable");
-	free(b);
-	return (st);
+		return (st);
+	}
+	*reply = cJSON_CreateObject();
+	cJSON_AddNumberToObject(*reply, "refreshed", (double)t.refreshed);
+	cJSON_AddNumberToObject(*reply, "restored", (double)t.restored);
+	cJSON_AddNumberToObject(*reply, "missing", (double)t.closed);
+	cJSON_AddNumberToObject(*reply, "invalid", t.invalid);
+	if (t.restored > 0 || t.closed > 0 || t.invalid > 0)
+		cm_log_info("msg=\"refresh\" gateway=%s worker=%s "
+		    "refreshed=%lld restored=%lld missing=%lld invalid=%d",
+		    gw, slot, t.refreshed, t.restored, t.closed, t.invalid);
+	return (CM_ST_OK);
 }
 
-/*
- * Adds the three EXPIREs of one {"sid","user"} entry to the batch.
- * Returns -1, adding nothing, if the entry is malformed.
- */
 static int
-pres_batch_add(struct pres_batch *b, const struct cm_cfg *cfg,
-    const struct cm_frame *f, const cJSON *entry)
+pres_entry_cmp(const void *a, const void *b)
 {
-	struct cm_principal	 u;
-	const cJSON		*user;
-	const char		*sid, *org, *role, *why;
-	char			**k = &b->keys[3 * b->n];
-	struct cm_redis_cmd	*c = &b->cmds[3 * b->n];
+	const struct pres_entry	*x = a, *y = b;
 
-	sid = cm_json_str(entry, "sid");
+	return (strcmp(x->user.org, y->user.org));
+}
+
+/* Reads one {"sid","user"} entry; -1 if it is malformed. */
+static int
+pres_entry_read(struct pres_entry *e, const struct cm_frame *f,
+    const cJSON *entry)
+{
+	const cJSON	*user;
+	const char	*org, *why;
+
+	e->sid = cm_json_str(entry, "sid");
 	user = cJSON_GetObjectItemCaseSensitive(entry, "user");
 	org = f->org[0] != '\0' ? f->org : cm_json_str(user, "org");
-	if (sid == NULL || sid[0] == '\0' || strlen(sid) > PRES_SID_MAX ||
+	if (e->sid == NULL || !pres_id_valid(e->sid, PRES_SID_MAX) ||
 	    org == NULL || !cm_org_valid(org) ||
-	    cm_svc_principal(user, org, &u, &why) == -1)
+	    cm_svc_principal(user, org, &e->user, &why) == -1)
 		return (-1);
-	role = cm_role_name(u.role);
-	k[0] = pres_key_socket(cfg, org, sid);
-	k[1] = pres_key_identity(cfg, org, role, u.email);
-	k[2] = pres_key_presence(cfg, org, role, u.email);
-	c[0] = (struct cm_redis_cmd){ 3, { "EXPIRE", k[0], b->ttl } };
-	c[1] = (struct cm_redis_cmd){ 3, { "EXPIRE", k[1], b->safety } };
-	c[2] = (struct cm_redis_cmd){ 3, { "EXPIRE", k[2], b->safety } };
-	b->n++;
 	return (0);
 }
 
-/* Sends the batch, counts the outcome, and empties the batch. */
+/* Refreshes n sockets of one org in one script; adds to *t. */
 static int
-pres_batch_run(struct cm_svc_ctx *ctx, struct pres_batch *b)
+pres_refresh_run(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
+    const struct pres_entry *e, int n, struct pres_tally *t)
 {
-	redisReply	*row;
-	int		 i, st = CM_ST_OK;
+	const struct cm_cfg	*cfg = ctx->cfg;
+	const char		*org = e[0].user.org, *role;
+	struct pres_args	 a = { 0 };
+	redisReply		*r;
+	int			 i, st = CM_ST_OK;
 
-	if (cm_redis_pipeline(ctx, 3 * b->n, b->cmds, b->out) == -1)
+	pres_args_take(&a, pres_key_sockets(cfg, org));
+	pres_args_take(&a, pres_key_worker(cfg, org, gw, slot));
+	pres_args_take(&a, pres_key_closed(cfg, org));
+	pres_args_take(&a, pres_key_online(cfg, org, "customer"));
+	pres_args_take(&a, pres_key_online(cfg, org, "agent"));
+	pres_args_take(&a, pres_key_online(cfg, org, "admin"));
+	for (i = 0; i < n; i++)
+		pres_args_sock(&a, cfg, org, e[i].sid,
+		    cm_role_name(e[i].user.role), e[i].user.email);
+	pres_args_fmt(&a, "%lld", (long long)cm_now_ms());
+	pres_args_fmt(&a, "%d", PRES_SOCKET_TTL_S);
+	pres_args_fmt(&a, "%d", PRES_SAFETY_TTL_S);
+	pres_args_fmt(&a, "%d", PRES_AUX_TTL_S);
+	pres_args_chans(&a, cfg, org);
+	pres_args_add(&a, gw);
+	pres_args_add(&a, slot);
+	pres_args_add(&a, org);
+	for (i = 0; i < n; i++) {
+		role = cm_role_name(e[i].user.role);
+		pres_args_add(&a, e[i].sid);
+		pres_args_add(&a, role);
+		pres_args_add(&a, e[i].user.email);
+		pres_args_add(&a, e[i].user.name);
+	}
+	r = pres_args_run(ctx, &pres_script_refresh, &a, 6 + 4 * n);
+	if (r == NULL)
 		st = CM_ST_UNAVAILABLE;
-	for (i = 0; i < b->n && st == CM_ST_OK; i++) {
-		row = b->out[3 * i];
-		if (row->type == REDIS_REPLY_INTEGER && row->integer == 1)
-			b->refreshed++;
-		else
-			b->missing++;
+	else if (r->type != REDIS_REPLY_ARRAY || r->elements != 3) {
+		pres_redis_ok(r, "refresh");
+		st = CM_ST_ERROR;
+	} else {
+		t->refreshed += r->element[0]->integer;
+		t->restored += r->element[1]->integer;
+		t->closed += r->element[2]->integer;
 	}
-	for (i = 0; i < 3 * b->n; i++) {
-		free(b->keys[i]);
-		freeReplyObject(b->out[i]);
-		b->keys[i] = NULL;
-		b->out[i] = NULL;
-	}
-	b->n = 0;
+	freeReplyObject(r);
+	pres_args_free(&a);
 	return (st);
 }

@@ -1,8 +1,8 @@
 /*
- * confab-queue: conversations and their messages.  For now it stores a
- * customer's chat-message and delivers it to every tab of the customer;
- * queues, routing and the lifecycle come with issue 4.  Everything else
- * is the service skeleton's (svc.h).
+ * confab-queue: conversations, queues and message history.  main.c only
+ * wires things together: the frames, events and REST routes queue-svc
+ * answers, the timer thread, and the service skeleton (svc.h) that runs
+ * the rest.  qs.h lists the files.
  */
 #include "qs.h"
 
@@ -12,13 +12,24 @@ qs_address(const struct cm_cfg *cfg)
 	return (cfg->queue_address);
 }
 
-/* REST (history, transcripts, stats) arrives with issue 4. */
 static const struct cm_frame_route qs_frames[] = {
+	{ CM_MSG_SOCKET_OPEN,	qs_socket_open },
+	{ CM_MSG_SOCKET_CLOSE,	qs_socket_close },
 	{ 0,			NULL }
 };
 
+/* Every client event goes through the op table (ops.c). */
 static const struct cm_event_route qs_events[] = {
-	{ "chat-message",	qs_chat_message },
+	{ "chat-message",	qs_op_event },
+	{ "pick-next",		qs_op_event },
+	{ "takeover-chat",	qs_op_event },
+	{ "transfer-chat",	qs_op_event },
+	{ "resume-ai",		qs_op_event },
+	{ "close-chat",		qs_op_event },
+	{ "typing",		qs_op_event },
+	{ "edit-message",	qs_op_event },
+	{ "delete-message",	qs_op_event },
+	{ "rate-chat",		qs_op_event },
 	{ NULL,			NULL }
 };
 
@@ -27,11 +38,15 @@ static const struct cm_svc_def qs_def = {
 	.address =	qs_address,
 	.frames =	qs_frames,
 	.events =	qs_events,
+	.rest =		qs_rest_routes,
+	.init =		qs_timer_init,
+	.fini =		qs_timer_fini,
 	.app =		NULL,
 };
 
 int
 main(int argc, char **argv)
 {
+	qs_scripts_init();		/* before any thread exists */
 	return (cm_svc_main(&qs_def, argc, argv));
 }

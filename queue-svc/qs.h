@@ -1,10 +1,25 @@
 /*
- * queue-svc: conversations and their messages.  main.c wires the event
- * handlers below into the service skeleton (svc.h); chat_message.c
- * stores and delivers a customer's message, text.c checks message
- * input, scripts.c holds the Lua.  Issue 4 (queues, assignment, the
- * conversation lifecycle, history over REST) adds files beside these
- * and rows to main.c's tables.
+ * queue-svc: conversations, queues, agents' load and message history.
+ *
+ * Every change of state is one Lua script, so that two agents, two
+ * gateways or two queue-svc instances can never interleave halfway
+ * through a change; the C side checks input, calls a script and turns
+ * its answer into an ack or an HTTP reply.  The files:
+ *
+ *	main.c		the service definition and its tables
+ *	ops.c		"ops": each client event or REST action, its roles,
+ *			its argument parser and its script
+ *	args.c		input checks shared by the parsers
+ *	call.c		running a script with the common arguments, and its
+ *			result as an ack or an HTTP error
+ *	sockets.c	SOCKET_OPEN / SOCKET_CLOSE from the gateway
+ *	timer.c		the timer thread: inactivity, typing, ghost sockets,
+ *			stats-update
+ *	rest.c		the REST routes under /chat/conversations, /chat/queue
+ *			and /chat/search
+ *	transcript.c	transcripts as JSON, text or CSV
+ *	scripts.c	assembles the scripts; lua_*.c hold their Lua
+ *	text.c		UTF-8 checks
  */
 #ifndef QS_H
 #define QS_H
@@ -16,9 +31,105 @@
 /* Our chat ids are 20 characters; a stored one may be longer. */
 #define QS_CHAT_ID_LEN		20
 #define QS_CHAT_ID_MAX		64
+#define QS_SKILL_MAX		32
+#define QS_SKILLS_MAX		16	/* skills per agent or pick-next */
+#define QS_TAG_MAX		64
+#define QS_NOTE_MAX		4000
+#define QS_FEEDBACK_MAX		2000
+#define QS_REASON_MAX		64
+#define QS_QUERY_MAX		100
+#define QS_TRANSCRIPT_MAX	10000	/* messages in one transcript */
 
-/* chat_message.c: the "chat-message" event (cm_event_fn). */
-cJSON	*qs_chat_message(struct cm_svc_ctx *, const struct cm_event_req *);
+/* Roles an op admits (bit per enum cm_role). */
+#define QS_R_CUSTOMER	(1u << CM_ROLE_CUSTOMER)
+#define QS_R_AGENT	(1u << CM_ROLE_AGENT)
+#define QS_R_ADMIN	(1u << CM_ROLE_ADMIN)
+#define QS_R_STAFF	(QS_R_AGENT | QS_R_ADMIN)
+#define QS_R_ALL	(QS_R_CUSTOMER | QS_R_STAFF)
+
+/*
+ * The outcome of an op: a JSON body on success, else an error code (one
+ * of confab-protocol(7)'s), a message and the HTTP status that goes
+ * with the code.
+ */
+struct qs_result {
+	cJSON		*body;		/* owned; NULL on error */
+	const char	*code;		/* static */
+	char		 message[192];
+	int		 http;
+};
+
+/* ops.c */
+/*
+ * Runs op name for u with the event data or REST data object (borrowed;
+ * may be NULL).  Returns 0 with res->body set (caller frees), or -1
+ * with the error in res.
+ */
+int	qs_op_run(struct cm_svc_ctx *, const struct cm_principal *,
+	    const char *name, const cJSON *data, struct qs_result *res);
+/* The cm_event_fn of every client event queue-svc answers. */
+cJSON	*qs_op_event(struct cm_svc_ctx *, const struct cm_event_req *);
+
+/* args.c: each returns 1 if s is acceptable. */
+int	qs_valid_chat(const char *s);
+int	qs_valid_skill(const char *s);
+int	qs_valid_email(const char *s);
+/* 1 if s is valid UTF-8 of 1..max bytes with no control characters
+ * other than newline and tab. */
+int	qs_valid_text(const char *s, size_t max);
+/*
+ * An integer member of data (a JSON number, or a string of digits as
+ * query parameters come): def if absent or null, -1 if present but not
+ * an integer in [lo, hi].
+ */
+int	qs_data_int(const cJSON *data, const char *name, long long def,
+	    long long lo, long long hi, long long *out);
+/* A boolean member: true/false, 1/0, "true"/"false"/"1"/"0"; def if
+ * absent; -1 if something else. */
+int	qs_data_bool(const cJSON *data, const char *name, int def, int *out);
+
+/* call.c */
+#define QS_HDR_ARGS	7	/* the common ARGV every script starts with */
+#define QS_ARGS_MAX	12	/* script arguments after the header */
+
+/*
+ * Runs script s for org with nargs arguments after the common header
+ * (see scripts.c).  Returns the reply as cm_redis_script() does.
+ */
+redisReply *qs_run(struct cm_svc_ctx *, const char *org,
+	    struct cm_script *s, int nargs, const char **args);
+/*
+ * Reads a script's reply into res: a JSON text becomes res->body, an
+ * error reply "CODE message" res's error.  Returns 0 or -1.
+ */
+int	qs_result(const redisReply *r, const char *what, struct qs_result *res);
+void	qs_result_error(struct qs_result *res, const char *code,
+	    const char *message);
+/* Forgets which orgs are registered in chat-orgs (the timer, hourly). */
+void	qs_orgs_forget(void);
+/*
+ * The identity channel of org up to "ROLE:EMAIL" into out, so that
+ * head .. member is a member's channel.  Returns 0 or -1.
+ */
+int	qs_chan_head(const struct cm_cfg *, const char *org, char *out,
+	    size_t size);
+
+/* sockets.c: frame handlers (cm_frame_fn). */
+int	qs_socket_open(struct cm_svc_ctx *, const struct cm_frame *,
+	    const cJSON *, cJSON **);
+int	qs_socket_close(struct cm_svc_ctx *, const struct cm_frame *,
+	    const cJSON *, cJSON **);
+
+/* timer.c: the timer thread (cm_svc_def's init and fini hooks). */
+int	qs_timer_init(const struct cm_cfg *, void *);
+void	qs_timer_fini(void *);
+
+/* rest.c: the route table (cm_svc_def.rest). */
+extern const struct cm_rest_route qs_rest_routes[];
+
+/* transcript.c: GET /chat/conversations/{}/transcript (cm_rest_fn). */
+void	qs_rest_transcript(struct cm_svc_ctx *, const struct cm_rest_req *,
+	    struct cm_rest_reply *);
 
 /*
  * text.c: returns the number of characters (code points) in the
@@ -27,8 +138,25 @@ cJSON	*qs_chat_message(struct cm_svc_ctx *, const struct cm_event_req *);
  */
 long	qs_utf8_chars(const char *s);
 
-/* scripts.c */
-extern struct cm_script	qs_script_open;
-extern struct cm_script	qs_script_append;
+/* scripts.c: builds every script's source; call once before threads. */
+void	qs_scripts_init(void);
+extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
+			qs_script_transfer, qs_script_resume, qs_script_close,
+			qs_script_typing, qs_script_edit, qs_script_rate,
+			qs_script_update, qs_script_tags, qs_script_view,
+			qs_script_list, qs_script_messages, qs_script_search,
+			qs_script_queue, qs_script_sock, qs_script_sweep,
+			qs_script_timer, qs_script_stats;
+
+/* lua_*.c: the Lua of the library and of each script. */
+extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
+extern const char qs_lua_send[], qs_lua_pick[], qs_lua_takeover[],
+		qs_lua_transfer[], qs_lua_resume[], qs_lua_close[];
+extern const char qs_lua_typing[], qs_lua_edit[], qs_lua_rate[],
+		qs_lua_update[], qs_lua_tags[];
+extern const char qs_lua_view[], qs_lua_list[], qs_lua_messages[],
+		qs_lua_search[], qs_lua_queue_ops[];
+extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],
+		qs_lua_stats[];
 
 #endif

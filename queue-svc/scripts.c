@@ -1,69 +1,94 @@
 /*
- * queue-svc's Lua scripts.  Each runs atomically in Redis and declares
- * every key it touches in KEYS; KEYS and ARGV are listed above each.
- * The C side that fills them is in chat_message.c.
+ * Assembles queue-svc's scripts: each is the key families (from
+ * queue_keys.h), the library (lua_lib.c, lua_queue.c) and its own Lua,
+ * in one source, so that cm_redis_script() runs it by its SHA1 like
+ * any other.  The sources are built once, before any thread starts.
+ *
+ * The common ARGV of every script (call.c fills it):
+ *	1 key prefix	2 org	3 now (ms)	4 identity channel head
+ *	5 the org's agents channel	6 config JSON	7 UTC day YYYYMMDD
+ * and its own arguments from ARGV[8] on (arg(1) in Lua).
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "qs.h"
+#include "queue_keys.h"
+#include "util.h"
 
-/*
- * Gets or creates the customer's open conversation.  The candidate id
- * comes from C (cm_random_id); it is used only if there is no open
- * conversation, with SET NX semantics (the script is atomic).
- * KEYS: open pointer, conversation hash and members set of the
- *       candidate.
- * ARGV: candidate chatId, customer email, customer name, now (ms),
- *       the customer's member string "customer:EMAIL".
- * Returns {chatId, 1 if created else 0}.
- */
-struct cm_script qs_script_open = { .src = "\n"
-"local open, conv, members = KEYS[1], KEYS[2], KEYS[3]\n"
-"local id, email, name, now, member = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
-"\n"
-"local current = redis.call('GET', open)\n"
-"if current then\n"
-"	return {current, 0}\n"
-"end\n"
-"redis.call('SET', open, id)\n"
-"redis.call('HSET', conv, 'chatId', id, 'status', 'open',\n"
-"    'customerEmail', email, 'customerName', name, 'createdAt', now)\n"
-"redis.call('SADD', members, member)\n"
-"return {id, 1}\n"
+#define FAM(var, fam)	"local " var " = '" fam "'\n"
+
+static const char qs_lua_fams[] =
+	FAM("F_OPEN", QS_FAM_OPEN) FAM("F_CONV", QS_FAM_CONV)
+	FAM("F_MEMBERS", QS_FAM_MEMBERS) FAM("F_ACCESS", QS_FAM_ACCESS)
+	FAM("F_IDEM", QS_FAM_IDEM) FAM("F_HISTORY", QS_FAM_HISTORY)
+	FAM("F_EDITS", QS_FAM_EDITS) FAM("F_TAGS", QS_FAM_TAGS)
+	FAM("F_NOTES", QS_FAM_NOTES) FAM("F_TYPING", QS_FAM_TYPING)
+	FAM("F_INDEX", QS_FAM_INDEX) FAM("F_QUEUE", QS_FAM_QUEUE)
+	FAM("F_QUEUES", QS_FAM_QUEUES) FAM("F_ACTIVE", QS_FAM_ACTIVE)
+	FAM("F_AI", QS_FAM_AI) FAM("F_AGENTS", QS_FAM_AGENTS)
+	FAM("F_SKILL", QS_FAM_SKILL) FAM("F_AGENT", QS_FAM_AGENT)
+	FAM("F_LOAD", QS_FAM_LOAD) FAM("F_HANDLE", QS_FAM_HANDLE)
+	FAM("F_RESOLVED", QS_FAM_RESOLVED) FAM("F_ORG", QS_FAM_ORG)
+	FAM("F_DIRTY", QS_FAM_DIRTY) FAM("F_SOCKETS", QS_FAM_SOCKETS)
+	FAM("F_CONN", QS_FAM_CONN) FAM("F_AWAY", QS_FAM_AWAY)
+	FAM("F_TIMERS", QS_FAM_TIMERS) FAM("F_DEFAULT", QS_SKILL_DEFAULT);
+
+struct cm_script qs_script_send, qs_script_pick, qs_script_takeover,
+    qs_script_transfer, qs_script_resume, qs_script_close, qs_script_typing,
+    qs_script_edit, qs_script_rate, qs_script_update, qs_script_tags,
+    qs_script_view, qs_script_list, qs_script_messages, qs_script_search,
+    qs_script_queue, qs_script_sock, qs_script_sweep, qs_script_timer,
+    qs_script_stats;
+
+static const struct {
+	struct cm_script	*script;
+	const char		*body;
+} qs_scripts[] = {
+	{ &qs_script_send,	qs_lua_send },
+	{ &qs_script_pick,	qs_lua_pick },
+	{ &qs_script_takeover,	qs_lua_takeover },
+	{ &qs_script_transfer,	qs_lua_transfer },
+	{ &qs_script_resume,	qs_lua_resume },
+	{ &qs_script_close,	qs_lua_close },
+	{ &qs_script_typing,	qs_lua_typing },
+	{ &qs_script_edit,	qs_lua_edit },
+	{ &qs_script_rate,	qs_lua_rate },
+	{ &qs_script_update,	qs_lua_update },
+	{ &qs_script_tags,	qs_lua_tags },
+	{ &qs_script_view,	qs_lua_view },
+	{ &qs_script_list,	qs_lua_list },
+	{ &qs_script_messages,	qs_lua_messages },
+	{ &qs_script_search,	qs_lua_search },
+	{ &qs_script_queue,	qs_lua_queue_ops },
+	{ &qs_script_sock,	qs_lua_sock },
+	{ &qs_script_sweep,	qs_lua_sweep },
+	{ &qs_script_timer,	qs_lua_timer },
+	{ &qs_script_stats,	qs_lua_stats },
 };
 
 /*
- * Stores one message once and delivers it to every member.  A
- * clientMsgId seen before returns the stored message unchanged: no new
- * entry, no second delivery.
- * KEYS: conversation hash, idempotency hash, history stream, members.
- * ARGV: chatId, clientMsgId, ts (ms), role, email, name, text, kind,
- *       identity channel head (the channel name up to ROLE:EMAIL, so
- *       head .. member is the member's identity channel).
- * Returns {message JSON, 1 if stored now else 0}.
+ * The sources live as long as the process: they are built once and
+ * never freed, like the string constants they are made of.
  */
-struct cm_script qs_script_append = { .src = "\n"
-"local conv, idem, history, members = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
-"local chat_id, cmid, ts = ARGV[1], ARGV[2], ARGV[3]\n"
-"local role, email, name, text, kind = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]\n"
-"local head = ARGV[9]\n"
-"\n"
-"local stored = redis.call('HGET', idem, cmid)\n"
-"if stored then\n"
-"	return {stored, 0}\n"
-"end\n"
-"\n"
-"local seq = redis.call('HINCRBY', conv, 'seq', 1)\n"
-"local id = redis.call('XADD', history, '*', 'seq', seq, 'ts', ts,\n"
-"    'role', role, 'email', email, 'name', name, 'text', text,\n"
-"    'clientMsgId', cmid, 'kind', kind)\n"
-"local json = cjson.encode({ id = id, chatId = chat_id, seq = seq,\n"
-"    ts = tonumber(ts), text = text,\n"
-"    from = { role = role, email = email, name = name } })\n"
-"redis.call('HSET', idem, cmid, json)\n"
-"redis.call('HSET', conv, 'lastMessageAt', ts)\n"
-"\n"
-"local event = 'chat-message ' .. json\n"
-"for _, member in ipairs(redis.call('SMEMBERS', members)) do\n"
-"	redis.call('PUBLISH', head .. member, event)\n"
-"end\n"
-"return {json, 1}\n"
-};
+void
+qs_scripts_init(void)
+{
+	const char	*parts[5];
+	struct cm_buf	 b;
+	size_t		 i, j;
+
+	for (i = 0; i < sizeof(qs_scripts) / sizeof(qs_scripts[0]); i++) {
+		if (qs_scripts[i].script->src != NULL)
+			continue;
+		parts[0] = qs_lua_fams;
+		parts[1] = qs_lua_base;
+		parts[2] = qs_lua_queue;
+		parts[3] = qs_lua_access;
+		parts[4] = qs_scripts[i].body;
+		memset(&b, 0, sizeof(b));
+		for (j = 0; j < 5; j++)
+			cm_buf_puts(&b, parts[j]);
+		qs_scripts[i].script->src = b.data;
+	}
+}

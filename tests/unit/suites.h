@@ -19,7 +19,10 @@
 	X(sio)								\
 	X(ws)								\
 	X(http)								\
-	X(rest)
+	X(rest)								\
+	X(ai_sse)							\
+	X(ai_tools)							\
+	X(ai_bm25)
 
 #define X(name)	Suite *name##_suite(void);
 CM_UNIT_SUITES

@@ -1,0 +1,135 @@
+/*
+ * Input checks shared by the op parsers (ops.c): ids, skills, emails,
+ * free text, and numbers and booleans that arrive either as JSON values
+ * (events, REST bodies) or as strings (REST query parameters).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qs.h"
+#include "util.h"
+
+/* 1 if s is 1..max characters of [A-Za-z0-9] and the bytes of extra. */
+static int
+qs_valid_word(const char *s, size_t max, const char *extra)
+{
+	size_t	 n = 0;
+
+	if (s == NULL)
+		return (0);
+	for (; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) &&
+		    strchr(extra, s[n]) == NULL)
+			return (0);
+	return (n > 0 && n <= max);
+}
+
+int
+qs_valid_chat(const char *s)
+{
+	return (qs_valid_word(s, QS_CHAT_ID_MAX, "-_"));
+}
+
+int
+qs_valid_skill(const char *s)
+{
+	return (qs_valid_word(s, QS_SKILL_MAX, "-_."));
+}
+
+/*
+ * An email is an identity's name in keys and channels: printable ASCII
+ * or UTF-8, no blanks, no control characters, at most CM_EMAIL_MAX.
+ */
+int
+qs_valid_email(const char *s)
+{
+	const unsigned char	*p;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > CM_EMAIL_MAX ||
+	    qs_utf8_chars(s) == -1)
+		return (0);
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return (0);
+	return (1);
+}
+
+int
+qs_valid_text(const char *s, size_t max)
+{
+	const unsigned char	*p;
+	size_t			 n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > max ||
+	    qs_utf8_chars(s) == -1)
+		return (0);
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p < ' ' && *p != '\n' && *p != '\t' && *p != '\r') ||
+		    *p == 0x7f)
+			return (0);
+	return (1);
+}
+
+int
+qs_data_int(const cJSON *data, const char *name, long long def,
+    long long lo, long long hi, long long *out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(data, name);
+	char		*end;
+	long long	 n;
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		*out = def;
+		return (0);
+	}
+	if (cJSON_IsNumber(v)) {
+		if (v->valuedouble != (double)(long long)v->valuedouble)
+			return (-1);
+		n = (long long)v->valuedouble;
+	} else if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
+		errno = 0;
+		n = strtoll(v->valuestring, &end, 10);
+		if (*end != '\0' || errno != 0)
+			return (-1);
+	} else if (cJSON_IsString(v)) {
+		*out = def;		/* "?before=" means no value */
+		return (0);
+	} else
+		return (-1);
+	if (n < lo || n > hi)
+		return (-1);
+	*out = n;
+	return (0);
+}
+
+int
+qs_data_bool(const cJSON *data, const char *name, int def, int *out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(data, name);
+	const char	*s;
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		*out = def;
+		return (0);
+	}
+	if (cJSON_IsBool(v)) {
+		*out = cJSON_IsTrue(v);
+		return (0);
+	}
+	if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1)) {
+		*out = v->valuedouble == 1;
+		return (0);
+	}
+	if (!cJSON_IsString(v))
+		return (-1);
+	s = v->valuestring;
+	if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		*out = 1;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+		*out = 0;
+	else
+		return (-1);
+	return (0);
+}

@@ -1,0 +1,187 @@
+/*
+ * Ops: every client event and REST action of queue-svc is one row of
+ * qs_ops[] below, naming who may do it, the parser that checks its data
+ * and turns it into script arguments, and the script.  qs_op_run() does
+ * the rest the same way for all of them: role check, parse, run, result.
+ * So a socket event and its REST twin (chat-message and POST .../
+ * messages) cannot drift apart.
+ *
+ * Every script receives, after the common header, the caller as
+ * "ROLE:EMAIL", name and role, then what the parser pushed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "ops.h"
+#include "queue_keys.h"
+#include "util.h"
+
+struct qs_op {
+	const char		*name;
+	unsigned		 roles;
+	struct cm_script	*script;
+	qs_parse_fn		 parse;
+};
+
+static const struct qs_op qs_ops[] = {
+	/* client events (and their REST twins) */
+	{ "chat-message",	QS_R_ALL,	&qs_script_send, qs_parse_message },
+	{ "pick-next",		QS_R_STAFF,	&qs_script_pick, qs_parse_pick },
+	{ "takeover-chat",	QS_R_STAFF,	&qs_script_takeover, qs_parse_chat },
+	{ "transfer-chat",	QS_R_STAFF,	&qs_script_transfer, qs_parse_transfer },
+	{ "resume-ai",		QS_R_STAFF,	&qs_script_resume, qs_parse_chat },
+	{ "close-chat",		QS_R_ALL,	&qs_script_close, qs_parse_close },
+	{ "typing",		QS_R_ALL,	&qs_script_typing, qs_parse_typing },
+	{ "edit-message",	QS_R_ALL,	&qs_script_edit, qs_parse_edit },
+	{ "delete-message",	QS_R_ALL,	&qs_script_edit, qs_parse_delete },
+	{ "rate-chat",		QS_R_CUSTOMER,	&qs_script_rate, qs_parse_rate },
+	/* REST only */
+	{ "update-chat",	QS_R_STAFF,	&qs_script_update, qs_parse_update },
+	{ "tags",		QS_R_STAFF,	&qs_script_tags, qs_parse_tags },
+	{ "notes",		QS_R_STAFF,	&qs_script_tags, qs_parse_notes },
+	{ "view-chat",		QS_R_ALL,	&qs_script_view, qs_parse_chat },
+	{ "list-chats",		QS_R_ALL,	&qs_script_list, qs_parse_list },
+	{ "messages",		QS_R_ALL,	&qs_script_messages, qs_parse_messages },
+	{ "transcript",		QS_R_ALL,	&qs_script_messages, qs_parse_transcript },
+	{ "search",		QS_R_ALL,	&qs_script_search, qs_parse_search },
+	{ "queue",		QS_R_STAFF,	&qs_script_queue, qs_parse_queue },
+	{ "settings",		QS_R_ADMIN,	&qs_script_queue, qs_parse_settings },
+};
+
+int
+qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
+    const char *name, const cJSON *data, struct qs_result *res)
+{
+	const struct qs_op	*op = NULL;
+	struct qs_args		 a;
+	const char		*why, *argv[3 + QS_ARGS_MAX];
+	char			 member[CM_EMAIL_MAX + 16];
+	redisReply		*r;
+	size_t			 i;
+	int			 rv;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < sizeof(qs_ops) / sizeof(qs_ops[0]); i++)
+		if (strcmp(qs_ops[i].name, name) == 0)
+			op = &qs_ops[i];
+	if (op == NULL) {
+		qs_result_error(res, "INTERNAL", "no such operation");
+		return (-1);
+	}
+	if ((op->roles & (1u << u->role)) == 0) {
+		qs_result_error(res, "FORBIDDEN", u->role == CM_ROLE_CUSTOMER ?
+		    "customers may not do this" : "your role may not do this");
+		return (-1);
+	}
+	if (data != NULL && !cJSON_IsObject(data)) {
+		qs_result_error(res, "BAD_REQUEST", "the argument must be an "
+		    "object");
+		return (-1);
+	}
+	memset(&a, 0, sizeof(a));
+	a.cfg = ctx->cfg;
+	if ((why = op->parse(u, data, &a)) != NULL) {
+		qs_result_error(res, "BAD_REQUEST", why);
+		return (-1);
+	}
+	snprintf(member, sizeof(member), "%s:%s", cm_role_name(u->role),
+	    u->email);
+	argv[0] = member;
+	argv[1] = u->name;
+	argv[2] = cm_role_name(u->role);
+	for (i = 0; i < (size_t)a.n; i++)
+		argv[3 + i] = a.v[i];
+	r = qs_run(ctx, u->org, op->script, 3 + a.n, argv);
+	rv = qs_result(r, op->name, res);
+	freeReplyObject(r);
+	return (rv);
+}
+
+/* The ack: {"ok":true, ...the op's body} or the error. */
+cJSON *
+qs_op_event(struct cm_svc_ctx *ctx, const struct cm_event_req *req)
+{
+	struct qs_result	 res;
+	cJSON			*ack, *item;
+
+	if (qs_op_run(ctx, &req->user, req->event, req->data, &res) == -1)
+		return (cm_json_error(res.code, res.message));
+	ack = cJSON_CreateObject();
+	cJSON_AddTrueToObject(ack, "ok");
+	while ((item = res.body->child) != NULL) {
+		cJSON_DetachItemViaPointer(res.body, item);
+		cJSON_AddItemToObject(ack, item->string, item);
+	}
+	cJSON_Delete(res.body);
+	return (ack);
+}
+
+/* ------------------------------------------------------------------ */
+
+void
+qs_push(struct qs_args *a, const char *s)
+{
+	if (a->n < QS_ARGS_MAX - 3)
+		a->v[a->n++] = s;
+}
+
+void
+qs_push_num(struct qs_args *a, long long n)
+{
+	char	*buf = a->num[a->nnum++];
+
+	snprintf(buf, sizeof(a->num[0]), "%lld", n);
+	qs_push(a, buf);
+}
+
+/*
+ * A string member: "" if absent or null.  Returns NULL, or why not if
+ * it is something else.
+ */
+const char *
+qs_opt_str(const cJSON *data, const char *name, const char **out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(data, name);
+
+	*out = "";
+	if (v == NULL || cJSON_IsNull(v))
+		return (NULL);
+	if (!cJSON_IsString(v))
+		return ("a field that must be a string is not");
+	*out = v->valuestring;
+	return (NULL);
+}
+
+/*
+ * chatId: required, except that a customer may leave it out (their open
+ * or latest conversation, as the script decides).
+ */
+const char *
+qs_arg_chat(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*chat;
+
+	if (qs_opt_str(data, "chatId", &chat) != NULL ||
+	    (chat[0] != '\0' && !qs_valid_chat(chat)))
+		return ("chatId must be a conversation id");
+	if (chat[0] == '\0' && u->role != CM_ROLE_CUSTOMER)
+		return ("chatId is required");
+	qs_push(a, chat);
+	return (NULL);
+}
+
+/* A skill member, QS_SKILL_DEFAULT when absent. */
+const char *
+qs_arg_skill(const cJSON *data, const char *name, struct qs_args *a)
+{
+	const char	*skill;
+
+	if (qs_opt_str(data, name, &skill) != NULL ||
+	    (skill[0] != '\0' && !qs_valid_skill(skill)))
+		return ("a skill is 1 to 32 characters of [A-Za-z0-9._-]");
+	qs_push(a, skill[0] != '\0' ? skill : QS_SKILL_DEFAULT);
+	return (NULL);
+}

@@ -1,0 +1,234 @@
+/*
+ * The parsers of the ops that are client events (ops.h): each checks one
+ * op's data and pushes the script's arguments in the order the script's
+ * first comment lists (lua_*.c).  A parser refuses with a message fit
+ * for the client.  parse_rest.c has those of the REST-only ops.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+#include "queue_keys.h"
+#include "util.h"
+
+/* chat-message: chatId, text, clientMsgId, skill, candidate id. */
+const char *
+qs_parse_message(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*text, *cmid, *why;
+	long		 n;
+
+	if (data == NULL)
+		return ("chat-message takes an object { text, clientMsgId }");
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_opt_str(data, "text", &text) != NULL || text[0] == '\0')
+		return ("text must be a non-empty string");
+	if (strlen(text) > (size_t)a->cfg->max_message_length)
+		return ("text is longer than max_message_length");
+	if (qs_utf8_chars(text) == -1)
+		return ("text is not valid UTF-8");
+	if (qs_opt_str(data, "clientMsgId", &cmid) != NULL || cmid[0] == '\0')
+		return ("clientMsgId is required (a non-empty string)");
+	if ((n = qs_utf8_chars(cmid)) == -1 || n > QS_CLIENT_MSG_ID_MAX)
+		return ("clientMsgId must be valid UTF-8 of at most 128 "
+		    "characters");
+	qs_push(a, text);
+	qs_push(a, cmid);
+	if ((why = qs_arg_skill(data, "skill", a)) != NULL)
+		return (why);
+	if (cm_random_id(a->cand, QS_CHAT_ID_LEN) == -1)
+		return ("no random conversation id; retry");
+	qs_push(a, a->cand);
+	return (NULL);
+}
+
+/* pick-next: the skills to serve as a comma list, "" for the default. */
+const char *
+qs_parse_pick(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const cJSON	*skills, *s;
+	int		 n = 0;
+
+	skills = cJSON_GetObjectItemCaseSensitive(data, "skills");
+	if (skills != NULL && !cJSON_IsNull(skills)) {
+		if (!cJSON_IsArray(skills))
+			return ("skills must be an array of skill names");
+		cJSON_ArrayForEach(s, skills) {
+			if (!cJSON_IsString(s) || !qs_valid_skill(s->valuestring))
+				return ("a skill is 1 to 32 characters of "
+				    "[A-Za-z0-9._-]");
+			if (++n > QS_SKILLS_MAX)
+				return ("at most 16 skills");
+			if (n > 1)
+				strcat(a->list, ",");
+			strcat(a->list, s->valuestring);
+		}
+	}
+	qs_push(a, a->list);
+	return (NULL);
+}
+
+/* takeover-chat, resume-ai, view-chat: chatId. */
+const char *
+qs_parse_chat(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	return (qs_arg_chat(u, data, a));
+}
+
+/* transfer-chat: chatId, toAgent (an email) or skill, note. */
+const char *
+qs_parse_transfer(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*agent, *skill, *note, *why;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_opt_str(data, "toAgent", &agent) != NULL ||
+	    qs_opt_str(data, "skill", &skill) != NULL ||
+	    qs_opt_str(data, "note", &note) != NULL)
+		return ("toAgent, skill and note are strings");
+	if ((agent[0] == '\0') == (skill[0] == '\0'))
+		return ("give either toAgent (an agent's email) or skill");
+	if (agent[0] != '\0' && !qs_valid_email(agent))
+		return ("toAgent must be an email");
+	if (note[0] != '\0' && !qs_valid_text(note, QS_NOTE_MAX))
+		return ("note is too long or not valid text");
+	qs_push(a, agent);
+	if (skill[0] != '\0' && (why = qs_arg_skill(data, "skill", a)) != NULL)
+		return (why);
+	if (skill[0] == '\0')
+		qs_push(a, "");
+	qs_push(a, note);
+	return (NULL);
+}
+
+/* close-chat: chatId, reason (default "resolved"). */
+const char *
+qs_parse_close(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*reason, *why;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_opt_str(data, "reason", &reason) != NULL ||
+	    (reason[0] != '\0' && !qs_valid_skill(reason)))
+		return ("reason is a word of at most 32 characters");
+	qs_push(a, reason[0] != '\0' ? reason : "resolved");
+	return (NULL);
+}
+
+/* typing: chatId, typing (1 | 0). */
+const char *
+qs_parse_typing(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why;
+	int		 on;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (cJSON_GetObjectItemCaseSensitive(data, "typing") == NULL ||
+	    qs_data_bool(data, "typing", 0, &on) == -1)
+		return ("typing must be true or false");
+	qs_push(a, on ? "1" : "0");
+	return (NULL);
+}
+
+/* chatId (required) and seq: the message an edit or delete is about. */
+static const char *
+qs_arg_message(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why;
+	long long	 seq;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (a->v[a->n - 1][0] == '\0')
+		return ("chatId is required");
+	if (qs_data_int(data, "seq", 0, 1, 1LL << 50, &seq) == -1 || seq == 0)
+		return ("seq must be a message's sequence number");
+	qs_push_num(a, seq);
+	return (NULL);
+}
+
+/* edit-message: chatId, seq, text, "0". */
+const char *
+qs_parse_edit(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why, *text;
+
+	if ((why = qs_arg_message(u, data, a)) != NULL)
+		return (why);
+	if (qs_opt_str(data, "text", &text) != NULL ||
+	    !qs_valid_text(text, (size_t)a->cfg->max_message_length))
+		return ("text must be non-empty valid text no longer than "
+		    "max_message_length");
+	qs_push(a, text);
+	qs_push(a, "0");
+	return (NULL);
+}
+
+/* delete-message: chatId, seq, "", "1". */
+const char *
+qs_parse_delete(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why;
+
+	if ((why = qs_arg_message(u, data, a)) != NULL)
+		return (why);
+	qs_push(a, "");
+	qs_push(a, "1");
+	return (NULL);
+}
+
+/* rate-chat: chatId, rating 1..5, feedback. */
+const char *
+qs_parse_rate(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why, *feedback;
+	long long	 rating;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_data_int(data, "rating", 0, 1, 5, &rating) == -1 || rating == 0)
+		return ("rating must be an integer from 1 to 5");
+	if (qs_opt_str(data, "feedback", &feedback) != NULL ||
+	    (feedback[0] != '\0' && !qs_valid_text(feedback, QS_FEEDBACK_MAX)))
+		return ("feedback must be text of at most 2000 bytes");
+	qs_push_num(a, rating);
+	qs_push(a, feedback);
+	return (NULL);
+}
+
+/* update-chat: chatId, priority ("" = same), skill ("" = same). */
+const char *
+qs_parse_update(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why, *skill;
+	long long	 prio;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_data_int(data, "priority", -1, 0, 9, &prio) == -1)
+		return ("priority must be an integer from 0 to 9");
+	if (prio == -1)
+		qs_push(a, "");
+	else
+		qs_push_num(a, prio);
+	if (qs_opt_str(data, "skill", &skill) != NULL ||
+	    (skill[0] != '\0' && !qs_valid_skill(skill)))
+		return ("a skill is 1 to 32 characters of [A-Za-z0-9._-]");
+	qs_push(a, skill);
+	return (NULL);
+}

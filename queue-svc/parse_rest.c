@@ -1,0 +1,200 @@
+/*
+ * The parsers of the REST-only ops (ops.h): tags, notes, the
+ * conversation list, message pages and transcripts, search, the queue
+ * and its settings.  Query parameters arrive as strings, so numbers and
+ * booleans go through qs_data_int() and qs_data_bool().
+ */
+#include <string.h>
+
+#include "ops.h"
+#include "util.h"
+
+/* tags: chatId, "tags", op (get | add | del), tag. */
+const char *
+qs_parse_tags(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why, *op, *tag;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	qs_push(a, "tags");
+	if (qs_opt_str(data, "op", &op) != NULL || (strcmp(op, "get") != 0 &&
+	    strcmp(op, "add") != 0 && strcmp(op, "del") != 0))
+		return ("op must be get, add or del");
+	if (qs_opt_str(data, "tag", &tag) != NULL || (strcmp(op, "get") != 0 &&
+	    !qs_valid_text(tag, QS_TAG_MAX)) || strchr(tag, '\n') != NULL)
+		return ("a tag is text of 1 to 64 bytes on one line");
+	qs_push(a, op);
+	qs_push(a, tag);
+	return (NULL);
+}
+
+/* notes: chatId, "notes", op (get | add | del), text or note id. */
+const char *
+qs_parse_notes(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why, *op, *text;
+	long long	 id;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	qs_push(a, "notes");
+	if (qs_opt_str(data, "op", &op) != NULL)
+		return ("op must be a string");
+	qs_push(a, op);
+	if (strcmp(op, "get") == 0)
+		qs_push(a, "");
+	else if (strcmp(op, "add") == 0) {
+		if (qs_opt_str(data, "text", &text) != NULL ||
+		    !qs_valid_text(text, QS_NOTE_MAX))
+			return ("text must be valid text of 1 to 4000 bytes");
+		qs_push(a, text);
+	} else if (strcmp(op, "del") == 0) {
+		if (qs_data_int(data, "noteId", 0, 1, 1LL << 50, &id) == -1 ||
+		    id == 0)
+			return ("noteId must be a note's id");
+		qs_push_num(a, id);
+	} else
+		return ("op must be get, add or del");
+	return (NULL);
+}
+
+/*
+ * list-chats: status, agent, customer, from, to, limit, before.  The
+ * time bounds are createdAt in ms; before is the "next" of a page.
+ */
+const char *
+qs_parse_list(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	static const char *const states[] = { "", "queued", "active", "ai",
+	    "closed" };
+	static const char *const times[] = { "from", "to" };
+	const char	*status, *agent, *customer;
+	long long	 n;
+	size_t		 i, ok = 0;
+
+	if (qs_opt_str(data, "status", &status) != NULL)
+		return ("status must be a string");
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		ok |= strcmp(status, states[i]) == 0;
+	if (!ok)
+		return ("status must be queued, active, ai or closed");
+	if (qs_opt_str(data, "agent", &agent) != NULL ||
+	    qs_opt_str(data, "customer", &customer) != NULL ||
+	    (agent[0] != '\0' && !qs_valid_email(agent)) ||
+	    (customer[0] != '\0' && !qs_valid_email(customer)))
+		return ("agent and customer must be emails");
+	qs_push(a, status);
+	qs_push(a, agent);
+	qs_push(a, customer);
+	for (i = 0; i < 2; i++) {
+		if (qs_data_int(data, times[i], -1, 0, 1LL << 50, &n) == -1)
+			return ("from and to are times in ms since the epoch");
+		if (n == -1)
+			qs_push(a, "");
+		else
+			qs_push_num(a, n);
+	}
+	if (qs_data_int(data, "limit", 20, 1, 100, &n) == -1)
+		return ("limit must be an integer from 1 to 100");
+	qs_push_num(a, n);
+	if (qs_data_int(data, "before", -1, 0, 1LL << 50, &n) == -1)
+		return ("before must be the next of a previous page");
+	if (n == -1)
+		qs_push(a, "");
+	else
+		qs_push_num(a, n);
+	return (NULL);
+}
+
+/* messages: chatId, before (a seq; "" = the newest), limit. */
+const char *
+qs_parse_messages(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why;
+	long long	 n;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_data_int(data, "before", -1, 1, 1LL << 50, &n) == -1)
+		return ("before must be a sequence number");
+	if (n == -1)
+		qs_push(a, "");
+	else
+		qs_push_num(a, n);
+	if (qs_data_int(data, "limit", 50, 1, 200, &n) == -1)
+		return ("limit must be an integer from 1 to 200");
+	qs_push_num(a, n);
+	return (NULL);
+}
+
+/* transcript: chatId, "", QS_TRANSCRIPT_MAX (the newest messages). */
+const char *
+qs_parse_transcript(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	qs_push(a, "");
+	qs_push_num(a, QS_TRANSCRIPT_MAX);
+	return (NULL);
+}
+
+/* search: q (lower-cased here: ASCII letters), limit. */
+const char *
+qs_parse_search(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*q;
+	char		*p;
+	long long	 n;
+
+	if (qs_opt_str(data, "q", &q) != NULL ||
+	    !qs_valid_text(q, QS_QUERY_MAX))
+		return ("q must be text of 1 to 100 bytes");
+	if (qs_data_int(data, "limit", 20, 1, 100, &n) == -1)
+		return ("limit must be an integer from 1 to 100");
+	cm_strlcpy(a->list, q, sizeof(a->list));
+	for (p = a->list; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	qs_push(a, a->list);
+	qs_push_num(a, n);
+	return (NULL);
+}
+
+/* queue: what (list | stats | agents | settings), read only. */
+const char *
+qs_parse_queue(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*what;
+
+	if (qs_opt_str(data, "what", &what) != NULL ||
+	    (strcmp(what, "list") != 0 && strcmp(what, "stats") != 0 &&
+	    strcmp(what, "agents") != 0 && strcmp(what, "settings") != 0))
+		return ("what must be list, stats, agents or settings");
+	qs_push(a, what);
+	qs_push(a, "");
+	return (NULL);
+}
+
+/* settings: "settings", autoAssign ("1" | "0"). */
+const char *
+qs_parse_settings(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	int	 on;
+
+	if (qs_data_bool(data, "autoAssign", -1, &on) == -1 || on == -1)
+		return ("autoAssign must be true or false");
+	qs_push(a, "settings");
+	qs_push(a, on ? "1" : "0");
+	return (NULL);
+}
