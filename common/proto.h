@@ -35,10 +35,11 @@
  *			"currentUrl","connectedAt":ms,"gateway","worker",
  *			"context":{..}} -> {}
  * CM_MSG_SOCKET_CLOSE	presence: {"sid","user","reason"} -> {}
- * CM_MSG_SOCKET_REFRESH presence, org "": {"gateway","worker","sockets":
- *			[{"sid","user"}..]} -> {"refreshed","missing",
- *			"invalid"}; every 30 s from each gateway worker, to
- *			keep the 120 s socket rows alive.
+ * CM_MSG_SOCKET_REFRESH presence, org "": {"gateway","worker" (both
+ *			required),"sockets":[{"sid","user"}..]} ->
+ *			{"refreshed","restored","missing","invalid"}; every
+ *			30 s from each gateway worker, to keep the 120 s
+ *			socket rows alive and restore rows dropped wrongly.
  * CM_MSG_EVENT		the owning service: {"event","sid","user","data":
  *			ARG|null} -> the ack value itself ({"ok":true,..}
  *			or {"ok":false,"error":{"code","message"}}).
