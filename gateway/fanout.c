@@ -366,8 +366,13 @@ gw_fanout_join(struct gw_fanout *f, const char *channel, struct gw_member *m)
 {
 	struct gw_channel *ch;
 
-	if (!f->up && f->ac == NULL)
-		return (-1);	/* link down, waiting to retry */
+	/*
+	 * While the link is down the member waits: the channel is
+	 * subscribed when the link is back, and the socket's CONNECT is
+	 * answered then (or its connect_timeout_ms closes it, and the
+	 * client reconnects by itself).  A connect_error instead would
+	 * stop socket.io-client from ever retrying.
+	 */
 	if ((ch = cm_map_get(f->channels, channel)) == NULL) {
 		ch = cm_calloc(1, sizeof(*ch));
 		ch->name = cm_strdup(channel);

@@ -21,8 +21,8 @@ int	gw_fanout_ready(const struct gw_fanout *f);
 
 /*
  * Adds m (m->conn set by the caller) to channel.  Returns 1 if the
- * channel is already subscribed, 0 if on_ready(m) will follow, -1 if
- * the Redis link is down.
+ * channel is already subscribed, 0 if on_ready(m) will follow (once
+ * the Redis link is up, if it is down now).
  */
 int	gw_fanout_join(struct gw_fanout *f, const char *channel,
 	    struct gw_member *m);

@@ -34,6 +34,7 @@ static const struct {
 	{ "edit-message",	GW_SVC_QUEUE },
 	{ "delete-message",	GW_SVC_QUEUE },
 	{ "rate-chat",		GW_SVC_QUEUE },
+	{ "send-ai-message",	GW_SVC_AI },
 	{ "set-status",		GW_SVC_PRESENCE },
 	{ "page-view",		GW_SVC_PRESENCE },
 	{ "visitor-state",	GW_SVC_PRESENCE },
@@ -248,9 +249,7 @@ sio_join_channels(struct gw_conn *c)
 
 		s->members[i].conn = c;
 		if ((rv = gw_fanout_join(c->w->fanout, ch[i],
-		    &s->members[i])) == -1)
-			return (-1);
-		if (rv == 0)
+		    &s->members[i])) == 0)
 			pending++;
 	}
 	return (pending);
@@ -302,11 +301,11 @@ sio_on_connect(struct gw_conn *c, const struct gw_sio_packet *pk)
 	cJSON_Delete(auth);
 
 	if ((pending = sio_join_channels(c)) == -1) {
+		/* Only a key_prefix too long for channel names gets here. */
 		CM_ADD(&c->w->st->connect_errors[GW_CE_UNAVAILABLE], 1);
 		sio_sock_free(c);
-		sio_connect_error(c, GW_NSP, strlen(GW_NSP),
-		    "SERVICE_UNAVAILABLE", "", "event delivery is down; "
-		    "retry shortly");
+		sio_connect_error(c, GW_NSP, strlen(GW_NSP), "INTERNAL", "",
+		    "channel name too long (key_prefix)");
 		return;
 	}
 	c->sock->pending_subs = pending;

@@ -4,8 +4,8 @@
  * touches the same keys however it happens (open, refresh, close, a
  * dead worker), so these are written once.
  *
- * Key tables (k): row, ident, pres, aux (chat-agent or chat-visitor),
- * online (chat-online of the role), socks (chat-sockets), worker
+ * Key tables (k): row, ident, pres, aux (chat-status or chat-visitor),
+ * online (chat-online of the role), socks (chat-live), worker
  * (chat-worker).  Argument tables (a): sid, role, email, name, now,
  * safety, auxttl, chan (the org's channel), achan (the agents').
  */
@@ -13,6 +13,15 @@
 #define PRES_LUA_H
 
 #define PRES_LUA_LIB "\n"						\
+"-- A visitor's coming and going is for the org's agents only: other\n" \
+"-- visitors must not learn who else is on the site, and an org with N\n" \
+"-- visitors would otherwise send N*N frames.  Agents are announced to\n" \
+"-- everyone (a widget may show who can answer).\n"		\
+"local function who_hears(a)\n"					\
+"	if a.role == 'customer' then return a.achan end\n"		\
+"	return a.chan\n"						\
+"end\n"								\
+"\n"									\
 "local function announce(chan, email, name, role, status, now)\n"	\
 "	redis.call('PUBLISH', chan, 'presence-change ' .. cjson.encode({\n" \
 "	    email = email, name = name, role = role, status = status,\n" \
@@ -97,7 +106,8 @@
 "	end\n"								\
 "	redis.call('EXPIRE', k.pres, a.safety)\n"			\
 "	if first then\n"						\
-"		announce(a.chan, a.email, a.name, a.role, 'online', a.now)\n" \
+"		announce(who_hears(a), a.email, a.name, a.role, 'online',\n" \
+"		    a.now)\n"						\
 "		if a.role == 'customer' then\n"				\
 "			visitor_event(a.achan, k.aux, a.email, a.name,\n" \
 "			    true, a.now)\n"				\
@@ -133,7 +143,7 @@
 "		redis.call('HSET', k.aux, 'lastSeen', a.now)\n"		\
 "	end\n"								\
 "	redis.call('EXPIRE', k.aux, a.auxttl)\n"			\
-"	announce(a.chan, a.email, name, a.role, 'offline', a.now)\n"	\
+"	announce(who_hears(a), a.email, name, a.role, 'offline', a.now)\n" \
 "	if a.role == 'customer' then\n"					\
 "		visitor_event(a.achan, k.aux, a.email, name, false, a.now)\n" \
 "	end\n"								\
