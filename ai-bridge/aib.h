@@ -19,12 +19,14 @@
  *	settings.c	AI mode (manual | ai | agent-wise), per-agent
  *			overrides, character profiles: REST and resolution
  *	faq.c		the FAQ REST routes
+ *	faq_bulk.c	FAQ reorder and bulk import
  *	faq_store.c	FAQ entries: validation, storage, search
  *	greeting.c	SOCKET_OPEN: the assistant's greeting
  *	intake.c	CM_MSG_AI_JOB: reply jobs and cancels
  *	agent_msg.c	send-ai-message, an agent's request for an answer
  *	worker.c	the worker threads: reading, claiming, holding jobs
- *	job.c		one job from its checks to its acknowledgement
+ *	job.c		one job's checks: debounce, result, cancel, lock
+ *	run.c		one job's run: generate, stream, store, hand over
  *	stream.c	chat-stream and typing events, ticks during a run
  *	result.c	CM_MSG_AI_RESULT to queue-svc, retried
  *	backend_faq.c	the faq backend
@@ -132,6 +134,7 @@ struct aib_gen {
 	int64_t			 started;	/* mono ms */
 	int64_t			 deadline;	/* mono ms */
 	int64_t			 next_tick;	/* mono ms */
+	int64_t			 next_lock;	/* mono ms: refresh the lock */
 	int64_t			 first_chunk;	/* mono ms; 0: none yet */
 	int			 chunk_delay_ms;
 	/* Outputs. */
@@ -141,6 +144,8 @@ struct aib_gen {
 	char			 error[256];	/* why the backend failed */
 	int			 cancelled;	/* a human took over */
 	int			 timed_out;
+	int			 stopped;	/* stopping, or the job was
+						   claimed by another consumer */
 	char			*new_summary;	/* owned; NULL: unchanged */
 };
 
@@ -160,6 +165,7 @@ struct aib_worker {
 	struct aib_held		 held[AIB_HELD_MAX];
 	int			 nheld;
 	const struct aib_job	*current;	/* the job being run */
+	int			 lost;		/* another consumer took it */
 	int64_t			 next_claim;	/* mono ms */
 	int64_t			 next_beat;	/* mono ms */
 	int64_t			 retry_at;	/* mono ms: Redis reconnect */
@@ -259,6 +265,26 @@ int	aib_settings_resolve(struct cm_svc_ctx *ctx, const char *org,
 
 /* faq.c */
 extern const struct cm_rest_route aib_faq_routes[];
+/* 1 if id is a path of the FAQ routes rather than an entry id. */
+int	aib_faq_reserved(const char *id);
+/*
+ * Every entry for req's user (customers: the enabled ones), or NULL
+ * with a 503 in rep.  Caller frees.
+ */
+cJSON	*aib_faq_load(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
+	    struct cm_rest_reply *rep);
+/* The entry of all with id (borrowed), or NULL. */
+cJSON	*aib_faq_find(cJSON *all, const char *id);
+/* Stores entries and answers status with body (owned), or 503. */
+void	aib_faq_store(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
+	    struct cm_rest_reply *rep, const cJSON *entries, int status,
+	    cJSON *body);
+
+/* faq_bulk.c: POST /chat/faq/reorder and /chat/faq/import. */
+void	aib_faq_reorder(struct cm_svc_ctx *, const struct cm_rest_req *,
+	    struct cm_rest_reply *);
+void	aib_faq_import(struct cm_svc_ctx *, const struct cm_rest_req *,
+	    struct cm_rest_reply *);
 
 /* faq_store.c */
 #define AIB_FAQ_MAX		2000	/* entries per org */
@@ -326,6 +352,20 @@ enum aib_step aib_job_step(struct aib_worker *w, struct aib_job *job,
 	    int64_t *not_before);
 /* XACKs a job's entry; 0 or -1. */
 int	aib_job_ack(struct aib_worker *w, const struct aib_job *job);
+/*
+ * Takes (take 1) or refreshes the conversation's lock for job, or drops
+ * it (take 0).  Returns 1 if held (taken) or dropped, 0 if another job
+ * holds it, -1 if Redis failed.
+ */
+int	aib_job_lock(struct aib_worker *w, const struct aib_job *job, int take);
+/*
+ * Fills g->question, g->turns and g->summary; the pending records the
+ * answer covers are added to consumed.  0, or -1 if Redis failed.
+ */
+int	aib_job_prepare(struct aib_gen *g, cJSON *consumed);
+
+/* run.c: runs a job that holds its conversation's lock. */
+enum aib_step aib_job_run(struct aib_worker *w, struct aib_job *job);
 
 /* stream.c */
 /* Appends to the answer and publishes a chunk; -1: stop generating. */
@@ -339,6 +379,8 @@ int	aib_emit_text(struct aib_gen *g, const char *text);
 int	aib_emit_tool(struct aib_gen *g, const char *event, cJSON *data);
 /* Publishes the end event of the stream, with the outcome. */
 void	aib_emit_end(struct aib_gen *g);
+/* Publishes the end of an earlier run's stream that never finished. */
+void	aib_emit_aborted(struct aib_gen *g, const char *old_stream);
 /* Publishes typing on or off as the assistant. */
 void	aib_emit_typing(struct aib_gen *g, int on);
 /*

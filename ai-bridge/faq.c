@@ -33,16 +33,14 @@ FAQ_FN(faq_get);
 FAQ_FN(faq_create);
 FAQ_FN(faq_update);
 FAQ_FN(faq_delete);
-FAQ_FN(faq_reorder);
-FAQ_FN(faq_import);
 
 const struct cm_rest_route aib_faq_routes[] = {
 	{ "GET",	"/chat/faq",		faq_list },
 	{ "POST",	"/chat/faq",		faq_create },
 	{ "GET",	"/chat/faq/categories",	faq_categories },
 	{ "GET",	"/chat/faq/search",	faq_search },
-	{ "POST",	"/chat/faq/reorder",	faq_reorder },
-	{ "POST",	"/chat/faq/import",	faq_import },
+	{ "POST",	"/chat/faq/reorder",	aib_faq_reorder },
+	{ "POST",	"/chat/faq/import",	aib_faq_import },
 	{ "GET",	"/chat/faq/{}",		faq_get },
 	{ "PUT",	"/chat/faq/{}",		faq_update },
 	{ "PATCH",	"/chat/faq/{}",		faq_update },
@@ -51,16 +49,16 @@ const struct cm_rest_route aib_faq_routes[] = {
 };
 
 /* The paths above that a {} would otherwise take for an entry id. */
-static int
-faq_reserved(const char *id)
+int
+aib_faq_reserved(const char *id)
 {
 	return (strcmp(id, "categories") == 0 || strcmp(id, "search") == 0 ||
 	    strcmp(id, "reorder") == 0 || strcmp(id, "import") == 0);
 }
 
 /* Every entry, or 503 in rep; customers get the enabled ones only. */
-static cJSON *
-faq_load(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
+cJSON *
+aib_faq_load(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
     struct cm_rest_reply *rep)
 {
 	cJSON	*all, *e, *next;
@@ -81,8 +79,8 @@ faq_load(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 }
 
 /* The entry of all with id, borrowed; NULL if none. */
-static cJSON *
-faq_find(cJSON *all, const char *id)
+cJSON *
+aib_faq_find(cJSON *all, const char *id)
 {
 	cJSON	*e;
 
@@ -161,7 +159,7 @@ faq_list(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 			return;
 		}
 	}
-	if ((all = faq_load(ctx, req, rep)) == NULL)
+	if ((all = aib_faq_load(ctx, req, rep)) == NULL)
 		return;
 	if (cm_rest_query(req, "category", cat, sizeof(cat)) == 0)
 		for (e = all->child; e != NULL; e = next) {
@@ -185,7 +183,7 @@ faq_categories(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	cJSON		*all, *e, *out, *list, *c;
 	const char	*name;
 
-	if ((all = faq_load(ctx, req, rep)) == NULL)
+	if ((all = aib_faq_load(ctx, req, rep)) == NULL)
 		return;
 	out = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(out, "categories");
@@ -223,7 +221,7 @@ faq_search(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 		return;
 	}
 	if (cm_rest_query_int(req, rep, "limit", 5, 1, FAQ_SEARCH_MAX,
-	    &limit) == -1 || (all = faq_load(ctx, req, rep)) == NULL)
+	    &limit) == -1 || (all = aib_faq_load(ctx, req, rep)) == NULL)
 		return;
 	if (cm_rest_query(req, "category", cat, sizeof(cat)) == 0) {
 		cats = cJSON_CreateArray();
@@ -243,9 +241,9 @@ faq_get(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 {
 	cJSON	*all, *e;
 
-	if ((all = faq_load(ctx, req, rep)) == NULL)
+	if ((all = aib_faq_load(ctx, req, rep)) == NULL)
 		return;
-	if ((e = faq_find(all, req->params[0])) == NULL)
+	if ((e = aib_faq_find(all, req->params[0])) == NULL)
 		cm_rest_error(rep, 404, "NOT_FOUND", "no such FAQ entry");
 	else
 		cm_rest_ok(rep, 200, cJSON_DetachItemViaPointer(all, e));
@@ -253,8 +251,8 @@ faq_get(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 }
 
 /* Stores entries (an array); answers status with body, or an error. */
-static void
-faq_store(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
+void
+aib_faq_store(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
     struct cm_rest_reply *rep, const cJSON *entries, int status, cJSON *body)
 {
 	if (aib_faq_put(ctx, req->user.org, entries) == -1) {
@@ -275,14 +273,14 @@ faq_create(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	cJSON		*all, *e, *last, *one;
 
 	if (!aib_need_admin(&req->user, rep) ||
-	    (all = faq_load(ctx, req, rep)) == NULL)
+	    (all = aib_faq_load(ctx, req, rep)) == NULL)
 		return;
 	if (cJSON_GetArraySize(all) >= AIB_FAQ_MAX)
 		cm_rest_error(rep, 409, "LIMIT", "the FAQ is full");
 	else if ((e = aib_faq_build(req->body, NULL, &why)) == NULL)
 		cm_rest_error(rep, 400, "BAD_REQUEST", why);
-	else if (faq_reserved(cm_json_str(e, "id")) ||
-	    faq_find(all, cm_json_str(e, "id")) != NULL) {
+	else if (aib_faq_reserved(cm_json_str(e, "id")) ||
+	    aib_faq_find(all, cm_json_str(e, "id")) != NULL) {
 		cm_rest_error(rep, 409, "CONFLICT", "that id is taken");
 		cJSON_Delete(e);
 	} else {
@@ -295,7 +293,7 @@ faq_create(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 			    "order")->valuedouble + 1);
 		one = cJSON_CreateArray();
 		cJSON_AddItemReferenceToArray(one, e);
-		faq_store(ctx, req, rep, one, 201, e);
+		aib_faq_store(ctx, req, rep, one, 201, e);
 		cJSON_Delete(one);
 	}
 	cJSON_Delete(all);
@@ -309,9 +307,9 @@ faq_update(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	cJSON		*all, *old, *e, *one;
 
 	if (!aib_need_admin(&req->user, rep) ||
-	    (all = faq_load(ctx, req, rep)) == NULL)
+	    (all = aib_faq_load(ctx, req, rep)) == NULL)
 		return;
-	if ((old = faq_find(all, req->params[0])) == NULL)
+	if ((old = aib_faq_find(all, req->params[0])) == NULL)
 		cm_rest_error(rep, 404, "NOT_FOUND", "no such FAQ entry");
 	else if (cJSON_GetObjectItemCaseSensitive(req->body, "id") != NULL &&
 	    (cm_json_str(req->body, "id") == NULL ||
@@ -323,7 +321,7 @@ faq_update(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	else {
 		one = cJSON_CreateArray();
 		cJSON_AddItemReferenceToArray(one, e);
-		faq_store(ctx, req, rep, one, 200, e);
+		aib_faq_store(ctx, req, rep, one, 200, e);
 		cJSON_Delete(one);
 	}
 	cJSON_Delete(all);
@@ -348,118 +346,4 @@ faq_delete(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	else
 		cm_rest_ok(rep, 200, cJSON_CreateObject());
 	freeReplyObject(r);
-}
-
-static void
-faq_reorder(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
-    struct cm_rest_reply *rep)
-{
-	const cJSON	*ids = cJSON_GetObjectItemCaseSensitive(req->body, "ids");
-	const cJSON	*id;
-	cJSON		*all, *e, *moved, *out;
-	int		 n = 0, rest;
-
-	if (!aib_need_admin(&req->user, rep))
-		return;
-	if (!cJSON_IsArray(ids) || cJSON_GetArraySize(ids) > AIB_FAQ_MAX) {
-		cm_rest_error(rep, 400, "BAD_REQUEST", "ids must be an array "
-		    "of entry ids");
-		return;
-	}
-	if ((all = faq_load(ctx, req, rep)) == NULL)
-		return;
-	/* The named entries first, in that order; the rest keep theirs. */
-	moved = cJSON_CreateArray();
-	cJSON_ArrayForEach(id, ids) {
-		if (!cJSON_IsString(id) ||
-		    (e = faq_find(all, id->valuestring)) == NULL) {
-			cm_rest_error(rep, 400, "BAD_REQUEST", "ids names an "
-			    "entry that does not exist");
-			goto out;
-		}
-		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(e,
-		    "order"), n++);
-		cJSON_AddItemToArray(moved, cJSON_DetachItemViaPointer(all, e));
-	}
-	rest = n;
-	while ((e = all->child) != NULL) {
-		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(e,
-		    "order"), rest++);
-		cJSON_AddItemToArray(moved, cJSON_DetachItemViaPointer(all, e));
-	}
-	out = cJSON_CreateObject();
-	cJSON_AddItemToObject(out, "entries", cJSON_Duplicate(moved, 1));
-	faq_store(ctx, req, rep, moved, 200, out);
-out:
-	cJSON_Delete(moved);
-	cJSON_Delete(all);
-}
-
-static void
-faq_import(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
-    struct cm_rest_reply *rep)
-{
-	const cJSON	*in = cJSON_GetObjectItemCaseSensitive(req->body,
-			    "entries"), *b;
-	int		 replace = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-			    req->body, "replace")), order, i = 0;
-	const char	*why, *id;
-	char		*key, msg[160];
-	redisReply	*r;
-	cJSON		*all, *built, *e, *old, *out;
-
-	if (!aib_need_admin(&req->user, rep))
-		return;
-	if (!cJSON_IsArray(in) || cJSON_GetArraySize(in) == 0 ||
-	    cJSON_GetArraySize(in) > AIB_FAQ_MAX) {
-		cm_rest_error(rep, 400, "BAD_REQUEST", "entries must be an "
-		    "array of 1 to 2000 entries");
-		return;
-	}
-	if ((all = faq_load(ctx, req, rep)) == NULL)
-		return;
-	if (replace)
-		while (all->child != NULL)
-			cJSON_Delete(cJSON_DetachItemViaPointer(all, all->child));
-	order = cJSON_GetArraySize(all);
-	/* All or nothing: every entry is checked before one is stored. */
-	built = cJSON_CreateArray();
-	cJSON_ArrayForEach(b, in) {
-		id = cm_json_str(b, "id");
-		old = id != NULL ? faq_find(all, id) : NULL;
-		if ((e = aib_faq_build(b, old, &why)) == NULL ||
-		    faq_reserved(cm_json_str(e, "id"))) {
-			snprintf(msg, sizeof(msg), "entry %d: %s", i,
-			    e == NULL ? why : "that id is reserved");
-			cm_rest_error(rep, 400, "BAD_REQUEST", msg);
-			cJSON_Delete(e);
-			goto out;
-		}
-		if (old == NULL && cJSON_GetObjectItemCaseSensitive(b,
-		    "order") == NULL)
-			cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(e,
-			    "order"), order++);
-		cJSON_AddItemToArray(built, e);
-		i++;
-	}
-	if (order > AIB_FAQ_MAX) {
-		cm_rest_error(rep, 409, "LIMIT", "the FAQ would be too large");
-		goto out;
-	}
-	if (replace) {
-		key = aib_key(ctx->cfg, AIB_FAM_FAQ, req->user.org, NULL, NULL);
-		r = cm_redis_command(ctx, "DEL %s", key);
-		free(key);
-		if (r == NULL) {
-			aib_rest_down(rep);
-			goto out;
-		}
-		freeReplyObject(r);
-	}
-	out = cJSON_CreateObject();
-	cJSON_AddNumberToObject(out, "imported", i);
-	faq_store(ctx, req, rep, built, 200, out);
-out:
-	cJSON_Delete(built);
-	cJSON_Delete(all);
 }

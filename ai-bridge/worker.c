@@ -338,6 +338,7 @@ worker_run_due(struct aib_worker *w)
 	job = w->held[best].job;
 	w->held[best] = w->held[--w->nheld];
 	w->current = job;
+	w->lost = 0;
 	switch (aib_job_step(w, job, &nb)) {
 	case AIB_JOB_DONE:
 		aib_job_free(job);
@@ -382,7 +383,7 @@ aib_worker_beat(struct aib_worker *w, int force)
 		return;
 	stream = worker_stream(w->ctx.cfg);
 	r = cm_redis_command(&w->ctx, "XPENDING %s %s - + %d %s", stream,
-	    AIB_GROUP, AIB_HELD_MAX + 1, w->consumer);
+	    AIB_GROUP, 4 * AIB_HELD_MAX, w->consumer);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		freeReplyObject(r);
 		free(stream);
@@ -404,8 +405,12 @@ aib_worker_beat(struct aib_worker *w, int force)
 		}
 		argv[argc++] = w->held[i++].job->entry;
 	}
-	if (w->current != NULL && worker_owns(r, w->current->entry))
-		argv[argc++] = w->current->entry;
+	if (w->current != NULL) {
+		if (worker_owns(r, w->current->entry))
+			argv[argc++] = w->current->entry;
+		else
+			w->lost = 1;
+	}
 	argv[argc++] = "JUSTID";
 	if (argc > 6) {
 		c = cm_redis_argv(&w->ctx, argc, argv, NULL);

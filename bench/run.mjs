@@ -144,18 +144,28 @@ class Stack {
 	}
 
 	async stop() {
+		// Children of our processes (the gateway's workers): checked
+		// after their parents are gone.
+		const kids = descendants(this.pids).filter((p) => !this.pids.includes(p));
 		// Servers first, Redis last.
 		const order = [...this.procs].reverse();
 		for (const rec of order) {
 			if (rec.exit) continue;
 			rec.child.kill('SIGTERM');
-			const end = Date.now() + 5000;
+			const end = Date.now() + 12000;
 			while (!rec.exit && Date.now() < end) await sleep(50);
 			if (!rec.exit) {
 				rec.child.kill('SIGKILL');
 				const end2 = Date.now() + 2000;
 				while (!rec.exit && Date.now() < end2) await sleep(50);
 			}
+		}
+		for (const pid of kids) {
+			if (!alivePid(pid)) continue;
+			await sleep(500);
+			if (!alivePid(pid)) continue;
+			console.error(`bench: ${this.name}: pid ${pid} outlived its parent; killed`);
+			try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
 		}
 		if (!process.env.CONFAB_KEEP_TMP) fs.rmSync(this.dir, { recursive: true, force: true });
 	}
@@ -310,8 +320,18 @@ async function smoke(args) {
 	console.log(`bench-smoke: ok: 8 connections, ${l.sent} messages sent, ${l.acked} acked, ${l.delivered} delivered + ${l.echoes} echoes, p99 ${l.p99_ms.toFixed(2)} ms`);
 }
 
-/* Sum of VmRSS (KiB) of pids and their descendants. */
-function rssKiB(pids) {
+/* Whether pid is a live process (not a zombie). */
+function alivePid(pid) {
+	try {
+		const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return !/^[ZX]/.test(st.slice(st.lastIndexOf(')') + 2));
+	} catch {
+		return false;
+	}
+}
+
+/* pids and all their descendants, from /proc. */
+function descendants(pids) {
 	const seen = new Set();
 	const walk = (pid) => {
 		if (seen.has(pid)) return;
@@ -325,7 +345,13 @@ function rssKiB(pids) {
 		}
 	};
 	pids.forEach(walk);
+	return [...seen];
+}
+
+/* Sum of VmRSS (KiB) of pids and their descendants. */
+function rssKiB(pids) {
 	let sum = 0;
+	const seen = descendants(pids);
 	for (const pid of seen) {
 		try {
 			const m = /VmRSS:\s*(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -146,13 +146,20 @@ cm_rest_ok(struct cm_rest_reply *rep, int status, cJSON *body)
 	rep->body = body;
 }
 
+void
+cm_rest_raw(struct cm_rest_reply *rep, const char *type, const char *text)
+{
+	cm_rest_ok(rep, 200, cJSON_CreateString(text));
+	rep->content_type = type;
+}
+
 cJSON *
 cm_rest_dispatch(const struct cm_rest_route *routes, struct cm_svc_ctx *ctx,
     const char *org, const cJSON *fb)
 {
 	const struct cm_rest_route *r;
 	struct cm_rest_req req;
-	struct cm_rest_reply rep = { 0, NULL };
+	struct cm_rest_reply rep = { 0, NULL, NULL };
 	const char *why;
 	cJSON *out;
 	int path_seen = 0;
@@ -195,5 +202,7 @@ cm_rest_dispatch(const struct cm_rest_route *routes, struct cm_svc_ctx *ctx,
 	cJSON_AddNumberToObject(out, "status", rep.status);
 	cJSON_AddItemToObject(out, "body", rep.body != NULL ? rep.body :
 	    cJSON_CreateObject());
+	if (rep.content_type != NULL && cJSON_IsString(rep.body))
+		cJSON_AddStringToObject(out, "contentType", rep.content_type);
 	return (out);
 }

@@ -32,10 +32,15 @@ struct cm_rest_req {
 	int			 nparams;
 };
 
-/* What a handler fills: an HTTP status and a JSON body (owned). */
+/*
+ * What a handler fills: an HTTP status and a JSON body (owned).  With
+ * content_type set (a static string) and a string body, the client gets
+ * the string itself as the body, of that type (a CSV transcript).
+ */
 struct cm_rest_reply {
-	int	 status;
-	cJSON	*body;
+	int		 status;
+	cJSON		*body;
+	const char	*content_type;
 };
 
 typedef void (*cm_rest_fn)(struct cm_svc_ctx *, const struct cm_rest_req *,
@@ -77,10 +82,15 @@ void	cm_rest_error(struct cm_rest_reply *rep, int status, const char *code,
 /* Sets rep to status with body (taking ownership). */
 void	cm_rest_ok(struct cm_rest_reply *rep, int status, cJSON *body);
 
+/* Sets rep to 200 with text as a raw body of type (a static string). */
+void	cm_rest_raw(struct cm_rest_reply *rep, const char *type,
+	    const char *text);
+
 /*
  * Answers one CM_MSG_REST body for the routes (NULL-terminated):
  * 404 when no pattern matches the path, 405 when one matches but not
- * the method.  Returns the reply {"status","body"}; caller frees.
+ * the method.  Returns the reply {"status","body"[,"contentType"]};
+ * caller frees.
  */
 cJSON	*cm_rest_dispatch(const struct cm_rest_route *routes,
 	    struct cm_svc_ctx *ctx, const char *org, const cJSON *frame_body);

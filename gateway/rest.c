@@ -52,11 +52,12 @@ rest_route(const char *path, enum gw_svc_id *svc)
 
 /* Back to reading requests once the answer is written. */
 static void
-rest_finish(struct gw_conn *c, int status, const char *json)
+rest_finish_type(struct gw_conn *c, int status, const char *type,
+    const char *body)
 {
 	int keep = http_should_keep_alive(&c->req->parser);
 
-	gw_http_respond(c, status, json, !keep);
+	gw_http_respond_type(c, status, type, body, !keep);
 	if (c->closed || c->state == GW_CONN_CLOSING)
 		return;
 	c->state = GW_CONN_HTTP;
@@ -65,6 +66,12 @@ rest_finish(struct gw_conn *c, int status, const char *json)
 	bufferevent_enable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		gw_http_on_read(c);
+}
+
+static void
+rest_finish(struct gw_conn *c, int status, const char *json)
+{
+	rest_finish_type(c, status, "application/json", json);
 }
 
 static void
@@ -86,6 +93,7 @@ rest_reply_cb(int status, const char *body, size_t len, void *arg)
 {
 	struct gw_conn *c = arg;
 	cJSON *reply = NULL, *code, *out;
+	const char *type;
 	char *s;
 
 	if (c->closed)
@@ -103,8 +111,14 @@ rest_reply_cb(int status, const char *body, size_t len, void *arg)
 	reply = cm_json_parse(body, len);
 	code = cJSON_GetObjectItemCaseSensitive(reply, "status");
 	out = cJSON_GetObjectItemCaseSensitive(reply, "body");
+	type = cm_json_str(reply, "contentType");
 	if (status != CM_ST_OK || !cJSON_IsNumber(code) || out == NULL) {
 		rest_fail(c, 502, "INTERNAL", "bad answer from the service");
+		goto out;
+	}
+	if (type != NULL && cJSON_IsString(out)) {
+		/* A raw body (text, CSV) rather than JSON. */
+		rest_finish_type(c, code->valueint, type, out->valuestring);
 		goto out;
 	}
 	s = cJSON_PrintUnformatted(out);

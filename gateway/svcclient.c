@@ -185,14 +185,18 @@ gw_svc_free(struct gw_svc *s)
 		return;
 	/*
 	 * Closing the socket completes every aio (NNG_ECLOSED); stopping
-	 * each waits for its callback, which must not find the eventfd
-	 * closed under it.
+	 * them all waits for their callbacks, which must find neither the
+	 * eventfd closed nor a neighbour on the done list freed.
 	 */
 	nng_close(s->sock);
+	TAILQ_FOREACH(r, &s->all, all_entry)
+		nng_aio_stop(r->aio);
+	/* No callback can run now: the lists are ours to free. */
 	while ((r = TAILQ_FIRST(&s->all)) != NULL) {
 		TAILQ_REMOVE(&s->all, r, all_entry);
-		nng_aio_stop(r->aio);
 		nng_aio_free(r->aio);
+		if (r->reply != NULL)
+			nng_msg_free(r->reply);
 		free(r);
 	}
 	if (s->ev != NULL)

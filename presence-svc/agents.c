@@ -38,7 +38,7 @@ pres_staff_only(const struct pres_call *c, struct pres_err *e)
 
 /*
  * One agent as REST shows it, from its presence record (pres, NULL or
- * empty when offline) and its chat-agent hash (aux, may be NULL).
+ * empty when offline) and its chat-status hash (aux, may be NULL).
  */
 static cJSON *
 pres_staff_view(const char *email, const char *role, const redisReply *pres,
@@ -225,7 +225,7 @@ pres_op_agent_presence(struct cm_svc_ctx *ctx, const struct pres_call *c,
 	if (pres_staff_only(c, e) == -1 ||
 	    pres_arg_str(c->args, "email", CM_EMAIL_MAX, 1, &email, e) == -1)
 		return (NULL);
-	k[0] = pres_key_agent(cfg, org, email);
+	k[0] = pres_key_status(cfg, org, email);
 	for (i = 0; i < 2; i++) {
 		k[1 + 2 * i] = pres_key_presence(cfg, org,
 		    pres_staff_roles[i], email);
@@ -272,7 +272,7 @@ pres_op_stats(struct cm_svc_ctx *ctx, const struct pres_call *c,
 		return (NULL);
 	r = pres_online_staff(ctx, c->user->org, &emails, &roles, &n);
 	k[0] = pres_key_online(cfg, c->user->org, "customer");
-	k[1] = pres_key_sockets(cfg, c->user->org);
+	k[1] = pres_key_live(cfg, c->user->org);
 	q[0] = (struct cm_redis_cmd){ 2, { "SCARD", k[0] } };
 	q[1] = (struct cm_redis_cmd){ 2, { "SCARD", k[1] } };
 	if (r == NULL || cm_redis_pipeline(ctx, 2, q, cnt) == -1) {
@@ -333,7 +333,7 @@ pres_op_sessions(struct cm_svc_ctx *ctx, const struct pres_call *c,
 	if (pres_arg_int(c->args, "limit", 1000, 1, PRES_SESSIONS_MAX,
 	    &limit, e) == -1)
 		return (NULL);
-	key = pres_key_sockets(cfg, c->user->org);
+	key = pres_key_live(cfg, c->user->org);
 	sids = cm_redis_command(ctx, "SMEMBERS %s", key);
 	free(key);
 	if (!pres_redis_ok(sids, "sessions") ||

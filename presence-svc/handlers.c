@@ -38,6 +38,8 @@ static void	 pres_body_num(const cJSON *, const char *, long long,
 		    char *, size_t);
 static int	 pres_bad(cJSON **, const char *);
 static char	*pres_context_location(const cJSON *);
+static void	 pres_args_row(struct pres_args *, const struct pres_sock *,
+		    const cJSON *, const char *, const char *, const char *);
 
 /* Reads sid and user from body.  Returns 0, or -1 with *why set. */
 static int
@@ -105,6 +107,29 @@ pres_context_location(const cJSON *ctx)
 	return (s);
 }
 
+/* The socket row, as field, value pairs (strings borrowed). */
+static void
+pres_args_row(struct pres_args *a, const struct pres_sock *s,
+    const cJSON *body, const char *conn, const char *gw, const char *slot)
+{
+	const char *const row[] = {
+		"email",	s->user.email,
+		"role",		s->role,
+		"org",		s->user.org,
+		"name",		s->user.name,
+		"ipAddress",	pres_body_str(body, "ipAddress"),
+		"userAgent",	pres_body_str(body, "userAgent"),
+		"currentUrl",	pres_body_str(body, "currentUrl"),
+		"connectedAt",	conn,
+		"gateway",	gw,
+		"worker",	slot,
+	};
+	size_t		 i;
+
+	for (i = 0; i < sizeof(row) / sizeof(row[0]); i++)
+		pres_args_add(a, row[i]);
+}
+
 int
 pres_socket_open(struct cm_svc_ctx *ctx, const struct cm_frame *f,
     const cJSON *body, cJSON **reply)
@@ -138,7 +163,7 @@ pres_socket_open(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 
 	pres_args_sock(&a, cfg, f->org, s.sid, s.role, s.user.email);
 	pres_args_take(&a, pres_key_online(cfg, f->org, s.role));
-	pres_args_take(&a, pres_key_sockets(cfg, f->org));
+	pres_args_take(&a, pres_key_live(cfg, f->org));
 	pres_args_take(&a, pres_key_worker(cfg, f->org, gw, slot_s));
 	pres_args_take(&a, pres_key_closed(cfg, f->org));
 	pres_args_take(&a, pres_key_watch(cfg, f->org, s.user.email));
@@ -157,20 +182,7 @@ pres_socket_open(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 	pres_args_add(&a, skills != NULL ? skills : "");
 	pres_args_add(&a, loc != NULL ? loc : "");
 	pres_args_add(&a, pres_body_str(body, "currentUrl"));
-	/* The socket row. */
-	pres_args_add(&a, "email");	pres_args_add(&a, s.user.email);
-	pres_args_add(&a, "role");	pres_args_add(&a, s.role);
-	pres_args_add(&a, "org");	pres_args_add(&a, s.user.org);
-	pres_args_add(&a, "name");	pres_args_add(&a, s.user.name);
-	pres_args_add(&a, "ipAddress");
-	pres_args_add(&a, pres_body_str(body, "ipAddress"));
-	pres_args_add(&a, "userAgent");
-	pres_args_add(&a, pres_body_str(body, "userAgent"));
-	pres_args_add(&a, "currentUrl");
-	pres_args_add(&a, pres_body_str(body, "currentUrl"));
-	pres_args_add(&a, "connectedAt"); pres_args_add(&a, conn_s);
-	pres_args_add(&a, "gateway");	pres_args_add(&a, gw);
-	pres_args_add(&a, "worker");	pres_args_add(&a, slot_s);
+	pres_args_row(&a, &s, body, conn_s, gw, slot_s);
 
 	r = pres_args_run(ctx, &pres_script_open, &a, 9);
 	if ((st = pres_redis_status(r, "socket-open", reply)) == CM_ST_OK)
@@ -212,7 +224,7 @@ pres_socket_close(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 
 	pres_args_sock(&a, cfg, f->org, s.sid, s.role, s.user.email);
 	pres_args_take(&a, pres_key_online(cfg, f->org, s.role));
-	pres_args_take(&a, pres_key_sockets(cfg, f->org));
+	pres_args_take(&a, pres_key_live(cfg, f->org));
 	pres_args_take(&a, pres_key_worker(cfg, f->org, gw, slot));
 	pres_args_take(&a, pres_key_closed(cfg, f->org));
 	pres_args_add(&a, s.sid);

@@ -18,7 +18,7 @@
  *					TTL 1 h; gone with the last socket
  * Indexes and liveness:
  *	chat-online:{ORG}:ROLE		set of the online EMAILs of a role
- *	chat-sockets:{ORG}		set of the org's live SIDs
+ *	chat-live:{ORG}			set of the org's live SIDs
  *	chat-closed:{ORG}		zset SID -> closedAt: sockets closed
  *					in the last 120 s (never revived)
  *	chat-worker:{ORG}:GW:SLOT	zset "SID ROLE EMAIL" -> last seen
@@ -28,7 +28,7 @@
  *	chat-gw:{#}:beats		zset GW:SLOT -> last heartbeat (ms)
  *	chat-gw:{#}:orgs:GW:SLOT	set of orgs with sockets on a worker
  * Beyond one connection:
- *	chat-agent:{ORG}:EMAIL		hash: status, statusAt, statusBy,
+ *	chat-status:{ORG}:EMAIL		hash: status, statusAt, statusBy,
  *					skills, name, role, lastActivity,
  *					lastSeen; TTL 30 days, refreshed
  *	chat-visitor:{ORG}:EMAIL	hash: name, state, stateAt, lastSeen,
@@ -60,7 +60,7 @@
 #define PRES_SOCKET_TTL_S	120
 #define PRES_SAFETY_TTL_S	3600
 #define PRES_CLOSED_TTL_MS	120000
-#define PRES_AUX_TTL_S		(30 * 86400)	/* chat-agent, -visitor, -visits */
+#define PRES_AUX_TTL_S		(30 * 86400)	/* chat-status, -visitor, -visits */
 #define PRES_VISITS_MAX		200
 #define PRES_WATCH_TTL_S	120
 #define PRES_ROOM_IDLE_TTL_S	(30 * 86400)
@@ -94,9 +94,9 @@ pres_key_online(const struct cm_cfg *cfg, const char *org, const char *role)
 }
 
 static inline char *
-pres_key_sockets(const struct cm_cfg *cfg, const char *org)
+pres_key_live(const struct cm_cfg *cfg, const char *org)
 {
-	return (cm_key(cfg, "chat-sockets", org, NULL, NULL, NULL));
+	return (cm_key(cfg, "chat-live", org, NULL, NULL, NULL));
 }
 
 static inline char *
@@ -133,9 +133,9 @@ pres_key_gw_orgs(const struct cm_cfg *cfg, const char *wid)
 }
 
 static inline char *
-pres_key_agent(const struct cm_cfg *cfg, const char *org, const char *email)
+pres_key_status(const struct cm_cfg *cfg, const char *org, const char *email)
 {
-	return (cm_key(cfg, "chat-agent", org, email, NULL, NULL));
+	return (cm_key(cfg, "chat-status", org, email, NULL, NULL));
 }
 
 static inline char *
@@ -145,14 +145,14 @@ pres_key_visitor(const struct cm_cfg *cfg, const char *org,
 	return (cm_key(cfg, "chat-visitor", org, email, NULL, NULL));
 }
 
-/* The identity's long-lived hash: chat-visitor or chat-agent. */
+/* The identity's long-lived hash: chat-visitor or chat-status. */
 static inline char *
 pres_key_aux(const struct cm_cfg *cfg, const char *org, const char *role,
     const char *email)
 {
 	if (role[0] == 'c')		/* "customer" */
 		return (pres_key_visitor(cfg, org, email));
-	return (pres_key_agent(cfg, org, email));
+	return (pres_key_status(cfg, org, email));
 }
 
 static inline char *

@@ -139,7 +139,7 @@ pres_refresh_run(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
 	redisReply		*r;
 	int			 i, st = CM_ST_OK;
 
-	pres_args_take(&a, pres_key_sockets(cfg, org));
+	pres_args_take(&a, pres_key_live(cfg, org));
 	pres_args_take(&a, pres_key_worker(cfg, org, gw, slot));
 	pres_args_take(&a, pres_key_closed(cfg, org));
 	pres_args_take(&a, pres_key_online(cfg, org, "customer"));

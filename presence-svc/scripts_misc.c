@@ -51,7 +51,7 @@ struct cm_script pres_script_forget = { .src = "\n"
 
 /*
  * An agent's status changes.
- * KEYS: chat-agent, presence and identity of the agent role, presence
+ * KEYS: chat-status, presence and identity of the agent role, presence
  *       and identity of the admin role.
  * ARGV: status, now, who changed it, aux TTL, org channel, agents
  *       channel (unused), skills (JSON or ""), email, "1" if the agent
@@ -148,7 +148,7 @@ struct cm_script pres_script_visitor_state = { .src = PRES_LUA_LIB
 
 /*
  * A client's heartbeat: its identity was active now.
- * KEYS: the presence record, chat-agent or chat-visitor, chat-watch.
+ * KEYS: the presence record, chat-status or chat-visitor, chat-watch.
  * ARGV: now, fast ms, slow ms, role.
  * Returns the interval the client should beat at.
  */

@@ -1,6 +1,6 @@
 /*
  * Agent status (seed 000): available, busy or away, independent of
- * being online.  It lives in chat-agent:{ORG}:EMAIL, which outlives the
+ * being online.  It lives in chat-status:{ORG}:EMAIL, which outlives the
  * presence record, so an agent who goes offline busy comes back busy.
  *
  *	socket	set-status {status, skills?}		-> ack
@@ -64,7 +64,7 @@ pres_op_set_status(struct cm_svc_ctx *ctx, const struct pres_call *c,
 	snprintf(by, sizeof(by), "%s:%s", cm_role_name(c->user->role),
 	    c->user->email);
 
-	pres_args_take(&a, pres_key_agent(cfg, org, email));
+	pres_args_take(&a, pres_key_status(cfg, org, email));
 	pres_args_take(&a, pres_key_presence(cfg, org, "agent", email));
 	pres_args_take(&a, pres_key_identity(cfg, org, "agent", email));
 	pres_args_take(&a, pres_key_presence(cfg, org, "admin", email));

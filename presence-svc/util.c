@@ -117,7 +117,7 @@ pres_arg_int(const cJSON *args, const char *name, long def, long lo,
 			d = lo - 1.0;
 	} else
 		d = lo - 1.0;
-	if (d != (double)(long)d || d < lo || d > hi) {
+	if (!(d >= lo && d <= hi) || d != (double)(long)d) {
 		pres_fail(e, 400, "BAD_REQUEST", "%s must be an integer from "
 		    "%ld to %ld", name, lo, hi);
 		return (-1);

@@ -53,8 +53,9 @@ pres_worker_heartbeat(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 	if (gw == NULL || gw[0] == '\0' || strlen(gw) > PRES_GW_MAX ||
 	    strchr(gw, ' ') != NULL || !cJSON_IsNumber(slot) ||
 	    slot->valueint < 0 || slot->valueint > PRES_SLOT_MAX ||
-	    !cJSON_IsNumber(pid) || pid->valuedouble < 1 ||
-	    !cJSON_IsNumber(started) || started->valuedouble < 1) {
+	    !cJSON_IsNumber(pid) || !(pid->valuedouble >= 1 &&
+	    pid->valuedouble < 1e9) || !cJSON_IsNumber(started) ||
+	    !(started->valuedouble >= 1 && started->valuedouble < 1e15)) {
 		*reply = cm_svc_error("BAD_FRAME", "heartbeat needs gateway, "
 		    "worker, pid and startedAt");
 		return (CM_ST_BAD_FRAME);
@@ -223,7 +224,7 @@ pres_drop_batch(struct cm_svc_ctx *ctx, const char *org, const char *wkey,
 		part[3 * k + 2] = sp2 + 1;
 		k++;
 	}
-	pres_args_take(&a, pres_key_sockets(cfg, org));
+	pres_args_take(&a, pres_key_live(cfg, org));
 	pres_args_add(&a, wkey);
 	pres_args_take(&a, pres_key_online(cfg, org, "customer"));
 	pres_args_take(&a, pres_key_online(cfg, org, "agent"));

@@ -43,6 +43,29 @@ qs_valid_skill(const char *s)
  * or UTF-8, no blanks, no control characters, at most CM_EMAIL_MAX.
  */
 int
+qs_skills_csv(const cJSON *list, char *out, size_t size)
+{
+	const cJSON	*s;
+	size_t		 len = 0, n;
+	int		 count = 0;
+
+	if (size == 0 || !cJSON_IsArray(list))
+		return (-1);
+	out[0] = '\0';
+	cJSON_ArrayForEach(s, list) {
+		if (!cJSON_IsString(s) || !qs_valid_skill(s->valuestring) ||
+		    ++count > QS_SKILLS_MAX ||
+		    len + (n = strlen(s->valuestring)) + 2 > size)
+			return (-1);
+		if (len > 0)
+			out[len++] = ',';
+		memcpy(out + len, s->valuestring, n + 1);
+		len += n;
+	}
+	return (0);
+}
+
+int
 qs_valid_email(const char *s)
 {
 	const unsigned char	*p;

@@ -1,7 +1,7 @@
 /*
  * The read scripts behind REST: one conversation, the list with its
  * filters, a page of messages, search, and the queue (list, stats,
- * agents, settings).  Each checks read access with can_read() (lua_lib.c).
+ * agents, settings, one agent's routing).  Each checks read access with can_read() (lua_lib.c).
  */
 #include "qs.h"
 
@@ -147,9 +147,37 @@ const char qs_lua_search[] =
 "return cjson.encode({results = hits})\n";
 
 const char qs_lua_queue_ops[] =
-"-- queue-list, queue-stats, agents and settings: arg 4.. what, value\n"
+"-- queue-list, queue-stats, agents, settings and one agent's routing:\n"
+"-- arg 4.. what, value; for \"agent\": the agent's email, maxChats ('' =\n"
+"-- same, '0' = the default), skills (comma list; '-' = same)\n"
 "local me, myname, myrole = arg(1), arg(2), arg(3)\n"
 "local what, value = arg(4), arg(5)\n"
+"if what == 'agent' then\n"
+"	local target, maxc, sk = 'agent:' .. value, arg(6), arg(7)\n"
+"	local ak = K(F_AGENT, target)\n"
+"	if maxc == '0' then\n"
+"		redis.call('HDEL', ak, 'maxChats')\n"
+"	elseif maxc ~= '' then\n"
+"		redis.call('HSET', ak, 'maxChats', maxc)\n"
+"	end\n"
+"	local online = redis.call('ZSCORE', K(F_AGENTS), target)\n"
+"	if sk ~= '-' then\n"
+"		local old = redis.call('HGET', ak, 'skills') or ''\n"
+"		for s in string.gmatch(old, '[^,]+') do\n"
+"			redis.call('SREM', K(F_SKILL, s), target)\n"
+"		end\n"
+"		redis.call('HSET', ak, 'skills', sk)\n"
+"		for s in string.gmatch(sk, '[^,]+') do\n"
+"			redis.call('SADD', K(F_QUEUES), s)\n"
+"			if online then redis.call('SADD', K(F_SKILL, s), target) end\n"
+"		end\n"
+"	end\n"
+"	positions_all()\n"
+"	dirty()\n"
+"	auto_assign()\n"
+"	value = '*' .. value\n"
+"	what = 'agents'\n"
+"end\n"
 "if what == 'settings' then\n"
 "	if value ~= '' then\n"
 "		redis.call('HSET', K(F_ORG), 'autoAssign', value)\n"
@@ -175,6 +203,12 @@ const char qs_lua_queue_ops[] =
 "if what == 'agents' then\n"
 "	local out = {}\n"
 "	local online = redis.call('ZRANGE', K(F_AGENTS), 0, -1, 'WITHSCORES')\n"
+"	if string.sub(value, 1, 1) == '*' then\n"
+"		-- One agent, online or not, as PUT .../agents/{email} answers.\n"
+"		local m = 'agent:' .. string.sub(value, 2)\n"
+"		local load = redis.call('ZSCORE', K(F_AGENTS), m)\n"
+"		online = {m, load or redis.call('SCARD', K(F_LOAD, m))}\n"
+"	end\n"
 "	for i = 1, #online, 2 do\n"
 "		local m = online[i]\n"
 "		local a = who(m, redis.call('HGET', K(F_AGENT, m), 'name'))\n"
@@ -184,8 +218,10 @@ const char qs_lua_queue_ops[] =
 "		if #a.skills == 0 then a.skills = '[]' end\n"
 "		a.load = tonumber(online[i + 1])\n"
 "		a.maxChats = max_chats(m)\n"
+"		a.online = redis.call('ZSCORE', K(F_AGENTS), m) ~= false\n"
 "		table.insert(out, a)\n"
 "	end\n"
+"	if string.sub(value, 1, 1) == '*' then return enc({agent = out[1]}) end\n"
 "	if #out == 0 then return '{\"agents\":[]}' end\n"
 "	return enc({agents = out})\n"
 "end\n"

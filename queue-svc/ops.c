@@ -48,6 +48,7 @@ static const struct qs_op qs_ops[] = {
 	{ "search",		QS_R_ALL,	&qs_script_search, qs_parse_search },
 	{ "queue",		QS_R_STAFF,	&qs_script_queue, qs_parse_queue },
 	{ "settings",		QS_R_ADMIN,	&qs_script_queue, qs_parse_settings },
+	{ "agent",		QS_R_ADMIN,	&qs_script_queue, qs_parse_agent },
 };
 
 int
@@ -130,8 +131,11 @@ qs_push(struct qs_args *a, const char *s)
 void
 qs_push_num(struct qs_args *a, long long n)
 {
-	char	*buf = a->num[a->nnum++];
+	char	*buf;
 
+	if (a->nnum == (int)(sizeof(a->num) / sizeof(a->num[0])))
+		return;			/* no parser pushes that many */
+	buf = a->num[a->nnum++];
 	snprintf(buf, sizeof(a->num[0]), "%lld", n);
 	qs_push(a, buf);
 }

@@ -16,7 +16,7 @@ struct qs_args {
 	int			 n;
 	char			 num[4][24];	/* numbers, formatted */
 	int			 nnum;
-	char			 list[QS_SKILLS_MAX * (QS_SKILL_MAX + 1) + 1];
+	char			 list[QS_SKILLS_CSV_MAX];
 	char			 cand[QS_CHAT_ID_LEN + 1];
 	const struct cm_cfg	*cfg;
 };
@@ -69,6 +69,8 @@ const char	*qs_parse_transcript(const struct cm_principal *,
 const char	*qs_parse_search(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_queue(const struct cm_principal *, const cJSON *,
+		    struct qs_args *);
+const char	*qs_parse_agent(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_settings(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);

@@ -49,24 +49,13 @@ const char *
 qs_parse_pick(const struct cm_principal *u, const cJSON *data,
     struct qs_args *a)
 {
-	const cJSON	*skills, *s;
-	int		 n = 0;
+	const cJSON	*skills;
 
 	skills = cJSON_GetObjectItemCaseSensitive(data, "skills");
-	if (skills != NULL && !cJSON_IsNull(skills)) {
-		if (!cJSON_IsArray(skills))
-			return ("skills must be an array of skill names");
-		cJSON_ArrayForEach(s, skills) {
-			if (!cJSON_IsString(s) || !qs_valid_skill(s->valuestring))
-				return ("a skill is 1 to 32 characters of "
-				    "[A-Za-z0-9._-]");
-			if (++n > QS_SKILLS_MAX)
-				return ("at most 16 skills");
-			if (n > 1)
-				strcat(a->list, ",");
-			strcat(a->list, s->valuestring);
-		}
-	}
+	if (skills != NULL && !cJSON_IsNull(skills) &&
+	    qs_skills_csv(skills, a->list, sizeof(a->list)) == -1)
+		return ("skills must be an array of at most 16 names of 1 to "
+		    "32 characters of [A-Za-z0-9._-]");
 	qs_push(a, a->list);
 	return (NULL);
 }

@@ -198,3 +198,38 @@ qs_parse_settings(const struct cm_principal *u, const cJSON *data,
 	qs_push(a, on ? "1" : "0");
 	return (NULL);
 }
+
+/*
+ * agent: "agent", the agent's email (path), maxChats ("" = same, "0" =
+ * back to agent_max_chats), skills (comma list, "-" = same).
+ */
+const char *
+qs_parse_agent(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const cJSON	*skills;
+	const char	*email;
+	long long	 max;
+
+	if (qs_opt_str(data, "email", &email) != NULL || !qs_valid_email(email))
+		return ("the path must name an agent's email");
+	qs_push(a, "agent");
+	qs_push(a, email);
+	if (qs_data_int(data, "maxChats", -1, 0, 1000, &max) == -1)
+		return ("maxChats must be an integer from 0 (the default) to "
+		    "1000");
+	if (max == -1)
+		qs_push(a, "");
+	else
+		qs_push_num(a, max);
+	skills = cJSON_GetObjectItemCaseSensitive(data, "skills");
+	if (skills == NULL || cJSON_IsNull(skills)) {
+		qs_push(a, "-");
+		return (NULL);
+	}
+	if (qs_skills_csv(skills, a->list, sizeof(a->list)) == -1)
+		return ("skills must be an array of at most 16 names of 1 to "
+		    "32 characters of [A-Za-z0-9._-]");
+	qs_push(a, a->list);
+	return (NULL);
+}

@@ -74,6 +74,13 @@ cJSON	*qs_op_event(struct cm_svc_ctx *, const struct cm_event_req *);
 int	qs_valid_chat(const char *s);
 int	qs_valid_skill(const char *s);
 int	qs_valid_email(const char *s);
+/*
+ * Writes the skill names of the JSON array list as a comma list into
+ * out.  Returns 0, or -1 if list is not an array of at most
+ * QS_SKILLS_MAX valid names or does not fit.
+ */
+int	qs_skills_csv(const cJSON *list, char *out, size_t size);
+#define QS_SKILLS_CSV_MAX	(QS_SKILLS_MAX * (QS_SKILL_MAX + 1) + 1)
 /* 1 if s is valid UTF-8 of 1..max bytes with no control characters
  * other than newline and tab. */
 int	qs_valid_text(const char *s, size_t max);

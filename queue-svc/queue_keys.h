@@ -1,14 +1,14 @@
 /*
  * queue-svc's Redis key families: the only place their names are
- * spelled.  The C builders below and the Lua key function of lua.c both
- * take the family from these macros.  Every key carries its org as a
- * {hash tag}, so all the keys of one org share a Redis Cluster slot and
- * a Lua script may touch any of them.
+ * spelled.  The C builders below and the Lua key function (scripts.c,
+ * lua_lib.c) both take the family from these macros.  Every key carries
+ * its org as a {hash tag}, so all the keys of one org share a Redis
+ * Cluster slot and a Lua script may touch any of them.
  *
  * Conversations:
  *	chat-open:{ORG}:customer:EMAIL	string: the customer's open chatId
  *	chat-conv:{ORG}:CHATID		hash: the conversation (fields in
- *					README.md, "Conversations")
+ *					confab(7), "Redis keys")
  *	chat-members:{ORG}:CHATID	set of "ROLE:EMAIL" who receive it now
  *	chat-access:{ORG}:CHATID	set of "ROLE:EMAIL" who ever were
  *					members (may read it)
@@ -47,12 +47,16 @@
  *	chat-conn:{ORG}			zset: "ROLE:EMAIL" with sockets ->
  *					0, or since when its channel has had
  *					no subscriber (ms)
- *	chat-away:{ORG}			hash: "ROLE:EMAIL" -> ms since when
- *					it has had no socket
+ *	chat-away:{ORG}:ROLE:EMAIL	string: ms since when the identity
+ *					has had no socket; TTL the resume
+ *					window (24 h if unlimited)
  *	chat-timers:{ORG}		zset: "i:CHATID" (inactivity) and
  *					"t:CHATID|ROLE:EMAIL" (typing) -> due
  *	chat-orgs			set of the orgs with queue-svc state,
  *					for the timer thread (no org tag)
+ *
+ * No TTLs but chat-away and chat-resolved (48 h): conversations are kept
+ * for good until retention exists.
  *
  * Each builder returns a malloc'd key; the caller frees it.
  */

@@ -72,6 +72,7 @@ QS_REST(qs_rest_stats, .op = "queue", .status = 200,
     .fixed = { "what", "stats" })
 QS_REST(qs_rest_agents, .op = "queue", .status = 200,
     .fixed = { "what", "agents" })
+QS_REST(qs_rest_agent, .op = "agent", .status = 200, P1("email"))
 QS_REST(qs_rest_settings, .op = "queue", .status = 200,
     .fixed = { "what", "settings" })
 QS_REST(qs_rest_set_settings, .op = "settings", .status = 200)
@@ -101,6 +102,7 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "GET",	"/chat/queue",			qs_rest_queue },
 	{ "GET",	"/chat/queue/stats",		qs_rest_stats },
 	{ "GET",	"/chat/queue/agents",		qs_rest_agents },
+	{ "PUT",	"/chat/queue/agents/{}",	qs_rest_agent },
 	{ "GET",	"/chat/queue/settings",		qs_rest_settings },
 	{ "PUT",	"/chat/queue/settings",		qs_rest_set_settings },
 	{ NULL,		NULL,				NULL }

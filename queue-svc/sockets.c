@@ -49,27 +49,16 @@ qs_socket_close(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 static void
 qs_socket_skills(const cJSON *body, char *out, size_t size)
 {
-	const cJSON	*ctx, *list, *s;
-	int		 n = 0;
+	const cJSON	*list;
 
-	cm_strlcpy(out, "-", size);
-	ctx = cJSON_GetObjectItemCaseSensitive(body, "context");
-	list = cJSON_GetObjectItemCaseSensitive(ctx, "skills");
-	if (!cJSON_IsArray(list))
-		return;
-	out[0] = '\0';
-	cJSON_ArrayForEach(s, list) {
-		if (!cJSON_IsString(s) || !qs_valid_skill(s->valuestring) ||
-		    ++n > QS_SKILLS_MAX ||
-		    strlen(out) + strlen(s->valuestring) + 2 > size) {
-			cm_log_info("msg=\"agent skills ignored\" why=\"not a "
-			    "list of at most 16 skill names\"");
-			cm_strlcpy(out, "-", size);
-			return;
-		}
-		if (n > 1)
-			strcat(out, ",");
-		strcat(out, s->valuestring);
+	list = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(body, "context"), "skills");
+	if (list == NULL)
+		cm_strlcpy(out, "-", size);
+	else if (qs_skills_csv(list, out, size) == -1) {
+		cm_log_info("msg=\"agent skills ignored\" why=\"not a list "
+		    "of at most 16 skill names\"");
+		cm_strlcpy(out, "-", size);
 	}
 }
 
@@ -79,7 +68,7 @@ qs_socket(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 {
 	struct cm_principal	 u;
 	const char		*sid, *why, *args[6];
-	char			 skills[QS_SKILLS_MAX * (QS_SKILL_MAX + 1) + 2];
+	char			 skills[QS_SKILLS_CSV_MAX];
 	redisReply		*r;
 	int			 st = CM_ST_OK;
 

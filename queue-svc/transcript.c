@@ -3,10 +3,8 @@
  * conversation's messages (the newest QS_TRANSCRIPT_MAX, oldest first,
  * with edits applied and deleted ones marked) in one piece.
  *
- * The service answers JSON only (the gateway writes every REST body as
- * application/json), so text and CSV come as a string member:
- *	{ "chatId", "format", "contentType", "transcript": "..." }
- * and JSON as { "chatId", "format": "json", "messages": [..] }.
+ * JSON comes as { "chatId", "format": "json", "messages": [..] }; text
+ * and CSV as the raw document (text/plain or text/csv, UTF-8).
  */
 #include <stdio.h>
 #include <string.h>
@@ -130,20 +128,18 @@ qs_rest_transcript(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	cJSON_DeleteItemFromObjectCaseSensitive(res.body, "next");
 	cJSON_AddStringToObject(res.body, "chatId", req->params[0]);
 	cJSON_AddStringToObject(res.body, "format", format);
-	if (strcmp(format, "json") != 0) {
-		msgs = cJSON_DetachItemFromObjectCaseSensitive(res.body,
-		    "messages");
-		if (strcmp(format, "text") == 0)
-			qs_tr_text(&b, msgs);
-		else
-			qs_tr_csv(&b, msgs);
-		cJSON_AddStringToObject(res.body, "contentType",
-		    strcmp(format, "text") == 0 ? "text/plain; charset=utf-8" :
-		    "text/csv; charset=utf-8");
-		cJSON_AddStringToObject(res.body, "transcript",
-		    b.data != NULL ? b.data : "");
-		cJSON_Delete(msgs);
-		cm_buf_free(&b);
+	if (strcmp(format, "json") == 0) {
+		cm_rest_ok(rep, 200, res.body);
+		return;
 	}
-	cm_rest_ok(rep, 200, res.body);
+	msgs = cJSON_GetObjectItemCaseSensitive(res.body, "messages");
+	if (strcmp(format, "text") == 0)
+		qs_tr_text(&b, msgs);
+	else
+		qs_tr_csv(&b, msgs);
+	cm_rest_raw(rep, strcmp(format, "text") == 0 ?
+	    "text/plain; charset=utf-8" : "text/csv; charset=utf-8",
+	    b.data != NULL ? b.data : "");
+	cJSON_Delete(res.body);
+	cm_buf_free(&b);
 }

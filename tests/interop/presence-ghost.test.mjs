@@ -117,7 +117,7 @@ test('a worker that stops beating: the sweeper drops its sockets after presence_
 	const t0 = Date.now();
 	process.kill(pid, 'SIGSTOP');
 	try {
-		await waitUntil(() => obs.offlineAt.has('s1@example.com') && obs.offlineAt.has('s2@example.com'), 8000,
+		await waitUntil(() => obs.offlineAt.has('s1@example.com') && obs.offlineAt.has('s2@example.com'), 10000,
 		    'presence-change offline for the silent worker\'s users');
 	} finally {
 		process.kill(pid, 'SIGCONT');
@@ -125,7 +125,9 @@ test('a worker that stops beating: the sweeper drops its sockets after presence_
 	const ms = Math.max(obs.offlineAt.get('s1@example.com'), obs.offlineAt.get('s2@example.com')) - t0;
 	t.diagnostic(`offline after ${ms} ms (worker stopped; timeout ${TIMEOUT_MS} ms)`);
 	assert.ok(ms >= TIMEOUT_MS - HEARTBEAT_MS - 100, `not before the timeout: ${ms} ms`);
-	assert.ok(ms < TIMEOUT_MS + 2000, `offline after ${ms} ms`);
+	// The bound: the timeout and one sweeper tick (a quarter of it),
+	// with room for a loaded test machine.
+	assert.ok(ms < TIMEOUT_MS + 3000, `offline after ${ms} ms`);
 	assert.match(stack.logText('presence'), /worker silent, sockets dropped/);
 	assert.equal((await rest(tok.obs, '/chat/presence/stats')).sockets, 1);
 	// The worker lives on and beats again: it is registered anew.

@@ -141,7 +141,7 @@ test('POST /chat/agents/{email}/status: own status, admin override, and every re
 	assert.equal(admin.status, 200);
 	assert.equal(admin.body.previous, 'away');
 	await waitUntil(() => seen.some((e) => e.email === 'ann@example.com' && e.status === 'available'), 5000, 'admin override seen');
-	assert.equal((await stack.redis('HGET', `${stack.prefix}chat-agent:{demo}:ann@example.com`, 'statusBy')).trim(), 'admin:ada@example.com');
+	assert.equal((await stack.redis('HGET', `${stack.prefix}chat-status:{demo}:ann@example.com`, 'statusBy')).trim(), 'admin:ada@example.com');
 
 	assertError(await rest(tok.Ada, 'POST', '/chat/agents/ann@example.com/status', { status: 'napping' }), 400, 'BAD_REQUEST');
 	assertError(await rest(tok.Ada, 'POST', '/chat/agents/ann@example.com/status', {}), 400, 'BAD_REQUEST');
@@ -150,7 +150,7 @@ test('POST /chat/agents/{email}/status: own status, admin override, and every re
 	assertError(await rest(tok.Ada, 'POST', '/chat/agents/olaf@example.com/status', { status: 'busy' }), 404, 'NOT_FOUND');
 	assertError(await rest(tok.Cy, 'POST', '/chat/agents/ann@example.com/status', { status: 'busy' }), 403, 'FORBIDDEN');
 	// Olaf's status in his own org was not touched.
-	assert.equal((await stack.redis('HGET', `${stack.prefix}chat-agent:{other}:olaf@example.com`, 'status')).trim(), 'available');
+	assert.equal((await stack.redis('HGET', `${stack.prefix}chat-status:{other}:olaf@example.com`, 'status')).trim(), 'available');
 	ann.close();
 	bob.close();
 }));

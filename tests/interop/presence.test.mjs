@@ -114,7 +114,7 @@ test('an agent in three tabs counts once; its status changes reach a second agen
 	assert.equal(busy.role, 'agent');
 	assert.ok(busy.timestamp >= before - 1000);
 	// Per-agent last activity.
-	const agentHash = await hgetall(key('chat-agent', 'alice@example.com'));
+	const agentHash = await hgetall(key('chat-status', 'alice@example.com'));
 	assert.equal(agentHash.status, 'busy');
 	assert.ok(Number(agentHash.lastActivity) >= before - 1000, `lastActivity ${agentHash.lastActivity}`);
 	// The same status again is no change: no event.
@@ -124,9 +124,9 @@ test('an agent in three tabs counts once; its status changes reach a second agen
 	for (const t of tabs) t.close();
 	await waitUntil(() => seen.some((e) => e.status === 'offline'), 5000, 'alice offline');
 	assert.equal(seen.filter((e) => e.status === 'busy').length, 1, 'no event for an unchanged status');
-	assert.equal((await stack.redis('HGET', key('chat-agent', 'alice@example.com'), 'status')).trim(), 'busy',
+	assert.equal((await stack.redis('HGET', key('chat-status', 'alice@example.com'), 'status')).trim(), 'busy',
 	    'the status outlives the presence record');
-	assert.ok(Number((await stack.redis('HGET', key('chat-agent', 'alice@example.com'), 'lastSeen')).trim()) > 0);
+	assert.ok(Number((await stack.redis('HGET', key('chat-status', 'alice@example.com'), 'lastSeen')).trim()) > 0);
 
 	seen.length = 0;
 	const back = await stack.connect({ token: alice, orgId: 'demo' });
@@ -171,10 +171,10 @@ test('every presence key family carries the org hash tag and its TTL', w(async (
 		[key('chat-identity', `customer:${EMAIL}`), 3500, 3600],
 		[key('chat-presence', `customer:${EMAIL}`), 3500, 3600],
 		[key('chat-online', 'customer'), 3500, 3600],
-		[`${stack.prefix}chat-sockets:{demo}`, 3500, 3600],
+		[`${stack.prefix}chat-live:{demo}`, 3500, 3600],
 		[key('chat-worker', `it-${stack.name}:${slot}`), 3500, 3600],
 		[`${stack.prefix}chat-gw:{#}:orgs:it-${stack.name}:${slot}`, 3500, 3600],
-		[key('chat-agent', 'watcher@example.com'), 30 * 86400 - 100, 30 * 86400],
+		[key('chat-status', 'watcher@example.com'), 30 * 86400 - 100, 30 * 86400],
 		[key('chat-visitor', EMAIL), 30 * 86400 - 100, 30 * 86400],
 		[key('chat-visits', EMAIL), 30 * 86400 - 100, 30 * 86400],
 		[key('chat-watch', EMAIL), 100, 120],

@@ -48,6 +48,12 @@ async function api(token, method, path, body) {
 	return { status: res.status, body: await res.json() };
 }
 
+/* A GET whose body is not JSON (text and CSV transcripts). */
+async function raw(token, path) {
+	const res = await fetch(stack.url + path, { headers: { authorization: `Bearer ${token}` } });
+	return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
 async function who(role, email, org = 'demo') {
 	const token = await stack.token({ org, role, email, name: email.split('@')[0] });
 	const s = record(stack.socket({ auth: { token, orgId: org } }));
@@ -150,14 +156,15 @@ test('transcripts as json, text and csv', w(async () => {
 	assert.equal(j.body.format, 'json');
 	assert.equal(j.body.messages[0].text, 'message 1');
 	assert.ok(j.body.messages.length >= 28);
-	const t = await api(cust.token, 'GET', `${base}?format=text`);
-	assert.equal(t.body.contentType, 'text/plain; charset=utf-8');
-	const lines = t.body.transcript.trim().split('\n');
+	const t = await raw(cust.token, `${base}?format=text`);
+	assert.equal(t.type, 'text/plain; charset=utf-8');
+	const lines = t.text.trim().split('\n');
 	assert.equal(lines.length, j.body.messages.length);
 	assert.match(lines[0], /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] history-cust \(customer\): message 1$/);
 	assert.match(lines[1], /\] \* history-agent has joined$/);
-	const c = await api(admin.token, 'GET', `${base}?format=csv`);
-	const rows = c.body.transcript.trim().split('\r\n');
+	const c = await raw(admin.token, `${base}?format=csv`);
+	assert.equal(c.type, 'text/csv; charset=utf-8');
+	const rows = c.text.trim().split('\r\n');
 	assert.equal(rows[0], 'seq,time,role,email,name,text,edited,deleted');
 	assert.match(rows[1], /^1,[^,]+,"customer","history-cust@example.com","history-cust","message 1",no,no$/);
 	assert.ok(rows.some((r) => r.includes('"the typo",yes,no')));

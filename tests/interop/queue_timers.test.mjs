@@ -170,10 +170,22 @@ test('auto-assignment: the least-busy agent with a free slot, else the queue', w
 	const last = cs[6];
 	await take(last, 'queue-position', (p) => p.chatId === last.chatId && p.position === 1);
 	assert.equal(last.events.filter((e) => e.ev === 'chat-assigned').length, 0, 'no free slot: it waits');
-	// A slot frees up: the waiting conversation goes to that agent.
-	const freed = cs.find((c) => c.agent === 'auto-b@example.com');
-	const closed = await api(b.token, 'POST', `/chat/conversations/${freed.chatId}/close`, { reason: 'resolved' });
-	assert.equal(closed.status, 200, JSON.stringify(closed.body));
-	const ev = await take(last, 'chat-assigned', (e) => e.chatId === last.chatId);
+	// An admin gives auto-b a third slot: the waiting conversation goes there.
+	const no = await api(a.token, 'PUT', '/chat/queue/agents/auto-b@example.com', { maxChats: 3 });
+	assert.equal(no.status, 403, 'only an admin sets an agent\'s limit');
+	const more = await api(admin.token, 'PUT', '/chat/queue/agents/auto-b@example.com', { maxChats: 3 });
+	assert.equal(more.status, 200, JSON.stringify(more.body));
+	assert.equal(more.body.agent.maxChats, 3);
+	assert.equal(more.body.agent.online, true);
+	let ev = await take(last, 'chat-assigned', (e) => e.chatId === last.chatId);
 	assert.equal(ev.arg.agent.email, 'auto-b@example.com');
+	// Everyone is full now; a slot that frees up takes the next one.
+	const eighth = await who('auto', 'customer', 'auto-c8@example.com');
+	eighth.chatId = ok(await emit(eighth, 'chat-message', { text: 'c8', clientMsgId: 'x' }), 'c8').message.chatId;
+	await take(eighth, 'queue-position', (p) => p.chatId === eighth.chatId && p.position === 1);
+	const freed = cs.find((c) => c.agent === 'auto-a@example.com');
+	const closed = await api(a.token, 'POST', `/chat/conversations/${freed.chatId}/close`, { reason: 'resolved' });
+	assert.equal(closed.status, 200, JSON.stringify(closed.body));
+	ev = await take(eighth, 'chat-assigned', (e) => e.chatId === eighth.chatId);
+	assert.equal(ev.arg.agent.email, 'auto-a@example.com');
 }));
