@@ -46,6 +46,7 @@ const char qs_lua_send[] =
 "	end\n"
 "end\n"
 "local stored = redis.call('HGET', K(F_IDEM, chat), me .. '|' .. cmid)\n"
+"local again = stored and true or nil\n"
 "if not stored then\n"
 "	if c.status == 'closed' then\n"
 "		return fail('CHAT_CLOSED', 'the conversation is closed')\n"
@@ -62,7 +63,7 @@ const char qs_lua_send[] =
 "end\n"
 "local m = cjson.decode(stored)\n"
 "return cjson.encode({message = {id = m.id, chatId = m.chatId, seq = m.seq,\n"
-"    ts = m.ts}})\n";
+"    ts = m.ts}, duplicate = again})\n";
 
 const char qs_lua_pick[] =
 "-- pick-next: arg 4 the skills to serve (comma list; '' = own + default)\n"

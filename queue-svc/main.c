@@ -39,6 +39,7 @@ static const struct cm_svc_def qs_def = {
 	.frames =	qs_frames,
 	.events =	qs_events,
 	.rest =		qs_rest_routes,
+	.metrics =	qs_metrics,
 	.init =		qs_timer_init,
 	.fini =		qs_timer_fini,
 	.app =		NULL,

@@ -97,6 +97,8 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	r = qs_run(ctx, u->org, op->script, 3 + a.n, argv);
 	rv = qs_result(r, op->name, res);
 	freeReplyObject(r);
+	if (rv == 0)
+		qs_metrics_op(op->name, res->body);
 	return (rv);
 }
 

@@ -59,6 +59,10 @@ struct qs_result {
 	int		 http;
 };
 
+/* metrics.c: counts an op's outcome; renders confab_queue_*. */
+void	qs_metrics_op(const char *op, const cJSON *body);
+void	qs_metrics(const struct cm_cfg *cfg, void *app, struct cm_buf *b);
+
 /* ops.c */
 /*
  * Runs op name for u with the event data or REST data object (borrowed;

@@ -73,7 +73,8 @@ function parseProm(text) {
 		if (f.type !== 'histogram') continue;
 		const series = new Map();
 		for (const s of f.samples) {
-			const key = s.labels.replace(/,?le="[^"]*"/, '');
+			// {le="x"} alone leaves "{}", the same series as no labels.
+			const key = s.labels.replace(/,?le="[^"]*"/, '').replace(/^\{,/, '{').replace(/^\{\}$/, '');
 			if (!series.has(key)) series.set(key, { buckets: [], count: null });
 			if (s.name.endsWith('_bucket')) series.get(key).buckets.push(s.value);
 			if (s.name.endsWith('_count')) series.get(key).count = s.value;
@@ -102,6 +103,9 @@ test('every service answers /livez, /readyz and /metrics on its HTTP port', w(as
 		    'confab_redis_errors_total', 'confab_redis_reconnects_total', 'confab_ready',
 		    'process_resident_memory_bytes', 'process_cpu_seconds_total', 'process_open_fds'])
 			assert.ok(fams.has(f), `${name} exposes ${f}`);
+		const own = { queue: ['confab_queue_depth', 'confab_queue_wait_seconds', 'confab_queue_messages_stored_total'],
+		    ai: ['confab_ai_job_duration_seconds'], presence: [] }[name];
+		for (const f of own) assert.ok(fams.has(f), `${name} exposes ${f}`);
 		const pings = fams.get(`confab_${name}_requests_total`).samples.find((s) => s.labels.includes('"ping"'));
 		assert.ok(pings.value >= 1, `${name} counted its self PINGs`);
 	}
