@@ -4,11 +4,13 @@
  * waited before an agent got them, and messages stored.  The counters
  * are fed by qs_metrics_op() after every op.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hiredis/hiredis.h>
 
+#include "map.h"
 #include "prom.h"
 #include "qs.h"
 #include "queue_keys.h"
@@ -41,17 +43,29 @@ qs_metrics_op(const char *op, const cJSON *body)
 		CM_ADD(&qs_counts.stored, 1);
 }
 
-/* Adds ZCARD of every queue of every org into depth, by skill. */
+static int
+qs_metrics_emit(const char *skill, void *n, void *arg)
+{
+	struct cm_buf *b = arg, l = { 0 };
+
+	cm_prom_label(&l, "queue", skill);
+	cm_prom_sample(b, "confab_queue_depth", l.data, (double)(intptr_t)n);
+	cm_buf_free(&l);
+	return (0);
+}
+
+/*
+ * ZCARD of every queue of every org, summed by queue (skill): orgs are
+ * not a label, since their number has no bound.
+ */
 static void
 qs_metrics_depth(redisContext *c, const struct cm_cfg *cfg, struct cm_buf *b)
 {
+	struct cm_map *depth = cm_map_new();
 	redisReply *orgs, *skills, *n;
 	char *k, *okey = qs_key_orgs(cfg);
-	struct cm_buf l = { 0 };
 	size_t i, j;
 
-	cm_prom_family(b, "confab_queue_depth", "gauge",
-	    "Conversations waiting for an agent, by queue (skill), all orgs.");
 	orgs = redisCommand(c, "SMEMBERS %s", okey);
 	free(okey);
 	for (i = 0; orgs != NULL && orgs->type == REDIS_REPLY_ARRAY &&
@@ -62,22 +76,24 @@ qs_metrics_depth(redisContext *c, const struct cm_cfg *cfg, struct cm_buf *b)
 		free(k);
 		for (j = 0; skills != NULL && skills->type ==
 		    REDIS_REPLY_ARRAY && j < skills->elements; j++) {
+			const char *sk = skills->element[j]->str;
+
 			k = qs_key(cfg, QS_FAM_QUEUE, orgs->element[i]->str,
-			    skills->element[j]->str, NULL);
+			    sk, NULL);
 			n = redisCommand(c, "ZCARD %s", k);
 			free(k);
-			l.len = 0;
-			cm_prom_label(&l, "queue", skills->element[j]->str);
-			cm_prom_label(&l, "org", orgs->element[i]->str);
 			if (n != NULL && n->type == REDIS_REPLY_INTEGER)
-				cm_prom_sample(b, "confab_queue_depth", l.data,
-				    (double)n->integer);
+				cm_map_put(depth, sk, (void *)((intptr_t)
+				    cm_map_get(depth, sk) + n->integer));
 			freeReplyObject(n);
 		}
 		freeReplyObject(skills);
 	}
 	freeReplyObject(orgs);
-	cm_buf_free(&l);
+	cm_prom_family(b, "confab_queue_depth", "gauge",
+	    "Conversations waiting for an agent, by queue (skill), all orgs.");
+	cm_map_each(depth, qs_metrics_emit, b);
+	cm_map_free(depth);
 }
 
 void
