@@ -61,6 +61,8 @@ static const struct cfg_key cfg_keys[] = {
 	INT(nng_timeout_ms,	5000, 1, HOUR_MS),
 	INT(nng_resend_ms,	2000, 0, HOUR_MS),
 	INT(service_threads,	4, 1, 256),
+	INT(redis_wait_replicas, 0, 0, 16),
+	INT(redis_wait_timeout_ms, 1000, 1, 60000),
 	STRX(jwt_algorithm,	"HS256", cfg_check_alg, 0),
 	STRX(jwt_secret,	"", NULL, CFG_SECRET),
 	STR(jwt_secret_file,	""),

@@ -27,6 +27,8 @@ struct cm_cfg {
 	int	 nng_timeout_ms;	/* request deadline, gateway side */
 	int	 nng_resend_ms;		/* REQ resend interval (restart pickup) */
 	int	 service_threads;	/* request threads per service */
+	int	 redis_wait_replicas;	/* strict mode: WAIT for N replicas */
+	int	 redis_wait_timeout_ms;	/* ... at most this long */
 
 	/* JWT (gateway verifies; confabctl signs with jwt_secret) */
 	char	*jwt_algorithm;		/* HS256 | RS256 | ES256 ... */

@@ -51,6 +51,33 @@ static const struct qs_op qs_ops[] = {
 	{ "agent",		QS_R_ADMIN,	&qs_script_queue, qs_parse_agent },
 };
 
+/*
+ * Strict durability (redis_wait_replicas > 0): a message is acked only
+ * once that many replicas have every write this connection made, the
+ * message's included.  Otherwise the client gets SERVICE_UNAVAILABLE
+ * and retries with the same clientMsgId: the retry stores nothing new
+ * and waits again.
+ */
+static int
+qs_replicated(struct cm_svc_ctx *ctx, struct qs_result *res)
+{
+	int want = ctx->cfg->redis_wait_replicas;
+	redisReply *r;
+	long long got;
+
+	if (want <= 0)
+		return (0);
+	r = cm_redis_command(ctx, "WAIT %d %d", want,
+	    ctx->cfg->redis_wait_timeout_ms);
+	got = r != NULL && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	freeReplyObject(r);
+	if (got >= want)
+		return (0);
+	qs_result_error(res, "SERVICE_UNAVAILABLE", "stored, but not yet on "
+	    "enough replicas; retry with the same clientMsgId");
+	return (-1);
+}
+
 int
 qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
     const char *name, const cJSON *data, struct qs_result *res)
@@ -99,6 +126,9 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	freeReplyObject(r);
 	if (rv == 0)
 		qs_metrics_op(op->name, res->body);
+	if (rv == 0 && strcmp(op->name, "chat-message") == 0 &&
+	    qs_replicated(ctx, res) == -1)
+		return (-1);
 	return (rv);
 }
 

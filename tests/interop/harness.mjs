@@ -205,6 +205,7 @@ export class Stack {
 		this.name = opts.name || 'stack';
 		this.extraConfig = opts.config || {};
 		this.redisAof = Boolean(opts.redisAof);	// appendonly yes, everysec
+		this.redisTcp = Boolean(opts.redisTcp);	// also a loopback TCP port
 		this.procs = new Map();	// name -> record
 		this.sockets = new Set();
 		this.rawClients = new Set();
@@ -300,8 +301,9 @@ export class Stack {
 	}
 
 	async startRedis() {
+		if (this.redisTcp && !this.redisPort) this.redisPort = await freePort();
 		const rec = this._spawn('redis', 'redis-server', [
-			'--port', '0', '--unixsocket', this.redisSock, '--unixsocketperm', '700',
+			'--port', String(this.redisPort || 0), '--bind', '127.0.0.1', '--unixsocket', this.redisSock, '--unixsocketperm', '700',
 			'--dir', this.dir, '--save', '', '--appendonly', this.redisAof ? 'yes' : 'no',
 			'--appendfsync', 'everysec', '--daemonize', 'no',
 		]);

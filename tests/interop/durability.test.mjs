@@ -1,0 +1,38 @@
+// Strict durability: with redis_wait_replicas set, a chat-message is
+// acknowledged only once a replica has it (Redis WAIT); without the
+// replica the client is told to retry, and the retry after a replica
+// came stores nothing twice.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { Stack, waitUntil } from './harness.mjs';
+
+let stack;
+let replica;
+after(async () => {
+	replica?.kill('SIGKILL');
+	await stack?.stop();
+});
+
+test('redis_wait_replicas: no ack without a replica, then one once it syncs', async () => {
+	stack = await Stack.start({ name: 'durable', redisTcp: true,
+	    config: { redis_wait_replicas: 1, redis_wait_timeout_ms: 300 } });
+	const token = await stack.token({ role: 'customer', email: 'durable@example.com' });
+	const s = await stack.connect({ token, orgId: 'demo' });
+	const first = await s.timeout(5000).emitWithAck('chat-message', { text: 'keep me', clientMsgId: 'd-1' });
+	assert.equal(first.ok, false);
+	assert.equal(first.error.code, 'SERVICE_UNAVAILABLE');
+
+	replica = spawn('redis-server', ['--port', '0', '--unixsocket', path.join(stack.dir, 'replica.sock'),
+	    '--dir', stack.dir, '--dbfilename', 'replica.rdb', '--save', '', '--replicaof', '127.0.0.1', String(stack.redisPort)],
+	    { stdio: 'ignore' });
+	await waitUntil(async () => /slave0:.*state=online/.test(await stack.redis('INFO', 'replication')), 10000, 'the replica to sync');
+	const again = await s.timeout(5000).emitWithAck('chat-message', { text: 'keep me', clientMsgId: 'd-1' });
+	assert.equal(again.ok, true, JSON.stringify(again));
+	assert.equal(again.duplicate, true, 'stored by the first try already');
+	assert.equal(await stack.xlen(stack.historyKey(again.message.chatId)), 1);
+	const next = await s.timeout(5000).emitWithAck('chat-message', { text: 'and me', clientMsgId: 'd-2' });
+	assert.equal(next.ok, true);
+	s.close();
+});
