@@ -83,6 +83,8 @@ check: deps
 	$(MAKE) lint-man
 	scripts/verify-units.sh build/check/bin
 	$(MAKE) soak-run SOAK_SECONDS=15 SOAK_CUSTOMERS=6
+	$(MAKE) MODE=check build/check/bin/confab-bench
+	ASAN_OPTIONS=detect_leaks=0 node bench/run.mjs --smoke --bin build/check/bin
 	scripts/test.sh build/check
 
 unit: $(OUT)/check_unit
