@@ -64,8 +64,6 @@ rest_finish_type(struct gw_conn *c, int status, const char *type,
 	gw_http_req_reset(c->req);
 	gw_conn_arm(c, c->w->cfg->http_header_timeout_ms);
 	bufferevent_enable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-		gw_http_on_read(c);
 }
 
 static void
@@ -125,6 +123,10 @@ rest_reply_cb(int status, const char *body, size_t len, void *arg)
 	rest_finish(c, code->valueint, s);
 	free(s);
 out:
+	/* Requests that came while this one was out: their turn now. */
+	if (!c->closed && c->state == GW_CONN_HTTP &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		gw_http_on_read(c);
 	cJSON_Delete(reply);
 	gw_conn_unref(c);
 }
@@ -187,7 +189,10 @@ gw_rest_handle(struct gw_conn *c, struct gw_http_req *r)
 
 	gw_conn_ref(c);
 	if (gw_svc_request(c->w->svc[svc], CM_MSG_REST, p.org, b.data, b.len,
-	    rest_reply_cb, c) == -1)
-		rest_reply_cb(GW_SVC_FAILED, NULL, 0, c);
+	    rest_reply_cb, c) == -1) {
+		rest_fail(c, 503, "SERVICE_UNAVAILABLE",
+		    "the owning service did not answer; retry shortly");
+		gw_conn_unref(c);
+	}
 	cm_buf_free(&b);
 }

@@ -111,6 +111,7 @@ gw_http_on_read(struct gw_conn *c)
 	    evbuffer_get_length(in) > 0) {
 		struct gw_http_req *r = c->req;
 		size_t len = evbuffer_get_contiguous_space(in);
+		int keep;
 		const char *data = (const char *)evbuffer_pullup(in, len);
 		ssize_t n;
 
@@ -132,11 +133,15 @@ gw_http_on_read(struct gw_conn *c)
 		evbuffer_drain(in, (size_t)n);
 		if (!r->complete)
 			continue;
-		/* A whole request: no head deadline while we answer. */
+		/*
+		 * A whole request: no deadline while we answer.  Whether
+		 * the client keeps the connection is read now: an answer
+		 * given at once resets the parser.
+		 */
 		evtimer_del(c->timer);
+		keep = http_should_keep_alive(&r->parser);
 		dispatch(c);
-		if (!c->closed && c->state == GW_CONN_HTTP &&
-		    !http_should_keep_alive(&r->parser))
+		if (!c->closed && c->state == GW_CONN_HTTP && !keep)
 			gw_conn_close(c);
 		if (!c->closed && c->state == GW_CONN_HTTP) {
 			gw_http_req_reset(c->req);

@@ -58,6 +58,8 @@ const char qs_lua_list[] =
 "		local c = conv(chat)\n"
 "		if c and (status == '' or c.status == status) and\n"
 "		    (customer == '' or c.customerEmail == customer) and\n"
+"		    (agent == '' or c.agent == 'agent:' .. agent or\n"
+"		    c.agent == 'admin:' .. agent) and\n"
 "		    can_read(c, me, myrole) then\n"
 "			table.insert(out, summary(c))\n"
 "			if #out == limit then\n"
