@@ -204,6 +204,7 @@ pres_op_agents_online(struct cm_svc_ctx *ctx, const struct pres_call *c,
 			cJSON_Delete(v);
 	}
 	cJSON_AddNumberToObject(res, "count", cJSON_GetArraySize(list));
+	pres_add_active_chats(ctx, c->user, list);
 	pres_replies_free(r, 2 * n);
 	pres_strings_free(emails, n);
 	free(roles);
@@ -245,9 +246,11 @@ pres_op_agent_presence(struct cm_svc_ctx *ctx, const struct pres_call *c,
 		    r[4]->integer == 0)
 			pres_fail(e, 404, "NOT_FOUND", "no agent %s in this "
 			    "org", email);
-		else
+		else {
 			res = pres_staff_view(email, role, r[on], r[0],
 			    r[on + 1]->integer);
+			pres_add_active_chats(ctx, c->user, res);
+		}
 		for (i = 0; i < 5; i++)
 			freeReplyObject(r[i]);
 	}

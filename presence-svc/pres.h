@@ -62,6 +62,10 @@ struct pres_call {
 typedef cJSON *(*pres_op_fn)(struct cm_svc_ctx *, const struct pres_call *,
     struct pres_err *);
 
+/* load.c: sets "activeChats" on an agent object or an array of them. */
+void	pres_add_active_chats(struct cm_svc_ctx *, const struct cm_principal *,
+	    cJSON *agents);
+
 /* api.c */
 cJSON	*pres_event_run(struct cm_svc_ctx *, const struct cm_event_req *,
 	    pres_op_fn);

@@ -128,6 +128,10 @@ test('whole flow: queue, notification, pick-next, joined, messages both ways', w
 	assert.equal(pick.chat.status, 'active');
 	assert.equal(pick.chat.customer.email, 'flow-customer@example.com');
 	assert.equal(pick.chat.agent.email, 'agent1@example.com');
+	// presence-svc shows the assignment, asking queue-svc for it.
+	const pres = await api(tokens.a1, 'GET', '/chat/agents/agent1%40example.com/presence');
+	assert.equal(pres.status, 200, JSON.stringify(pres.body));
+	assert.equal(pres.body.activeChats, 1, JSON.stringify(pres.body));
 
 	for (const s of [cust, a1]) {
 		const sys = await take(s, 'chat-message', (m) => m.chatId === chatId && m.from.role === 'system');

@@ -1,0 +1,87 @@
+/*
+ * activeChats in an agent's presence: how many conversations the agent
+ * has now.  Assignments are queue-svc's data, so presence-svc asks it
+ * (GET /chat/queue/agents, as the caller) rather than read its keys.
+ * When queue-svc does not answer, activeChats is null: unknown.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pres.h"
+#include "svc_call.h"
+#include "util.h"
+
+#define PRES_LOAD_TIMEOUT_MS	1000
+
+/* One link per request thread; NNG redials it by itself. */
+static __thread struct cm_svc_peer pres_queue_peer;
+
+/* The agents array of queue-svc's answer, or NULL; *doc to free. */
+static const cJSON *
+pres_queue_agents(struct cm_svc_ctx *ctx, const struct cm_principal *u,
+    cJSON **doc)
+{
+	struct cm_buf b = { 0 };
+	char *reply = NULL;
+	int status;
+	const cJSON *code, *body;
+
+	*doc = NULL;
+	pres_queue_peer.url = ctx->cfg->queue_address;
+	cm_buf_puts(&b, "{\"method\":\"GET\",\"path\":\"/chat/queue/agents\","
+	    "\"query\":\"\",\"body\":null,\"user\":{\"org\":");
+	cm_buf_json_str(&b, u->org);
+	cm_buf_printf(&b, ",\"role\":\"%s\",\"email\":", cm_role_name(u->role));
+	cm_buf_json_str(&b, u->email);
+	cm_buf_puts(&b, ",\"name\":");
+	cm_buf_json_str(&b, u->name);
+	cm_buf_puts(&b, "}}");
+	if (cm_svc_call(&pres_queue_peer, CM_MSG_REST, u->org, b.data, b.len,
+	    PRES_LOAD_TIMEOUT_MS, &status, &reply) == 0 && status == CM_ST_OK)
+		*doc = cm_json_parse(reply, strlen(reply));
+	free(reply);
+	cm_buf_free(&b);
+	code = cJSON_GetObjectItemCaseSensitive(*doc, "status");
+	body = cJSON_GetObjectItemCaseSensitive(*doc, "body");
+	if (!cJSON_IsNumber(code) || code->valueint != 200)
+		return (NULL);
+	return (cJSON_GetObjectItemCaseSensitive(body, "agents"));
+}
+
+static void
+pres_set_load(cJSON *agent, const cJSON *queue_agents)
+{
+	const char *email = cm_json_str(agent, "email");
+	const cJSON *a, *load;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(agent, "activeChats");
+	if (queue_agents == NULL || email == NULL) {
+		cJSON_AddNullToObject(agent, "activeChats");
+		return;
+	}
+	cJSON_ArrayForEach(a, queue_agents) {
+		load = cJSON_GetObjectItemCaseSensitive(a, "load");
+		if (cJSON_IsNumber(load) && cm_json_str(a, "email") != NULL &&
+		    strcmp(cm_json_str(a, "email"), email) == 0) {
+			cJSON_AddNumberToObject(agent, "activeChats",
+			    load->valuedouble);
+			return;
+		}
+	}
+	cJSON_AddNumberToObject(agent, "activeChats", 0);
+}
+
+void
+pres_add_active_chats(struct cm_svc_ctx *ctx, const struct cm_principal *u,
+    cJSON *agents)
+{
+	cJSON *doc, *a;
+	const cJSON *q = pres_queue_agents(ctx, u, &doc);
+
+	if (cJSON_IsArray(agents))
+		cJSON_ArrayForEach(a, agents)
+			pres_set_load(a, q);
+	else if (cJSON_IsObject(agents))
+		pres_set_load(agents, q);
+	cJSON_Delete(doc);
+}
