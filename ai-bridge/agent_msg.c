@@ -22,7 +22,7 @@
 #include "log.h"
 #include "util.h"
 
-#define AGENT_HISTORY	20
+#define AGENT_HISTORY_QUERY	"limit=20"	/* messages a job brings along */
 
 /*
  * GET path from queue-svc as p.  Returns the reply body (caller frees)
@@ -36,7 +36,7 @@ agent_get(struct cm_svc_ctx *ctx, const struct cm_principal *p,
 	struct cm_buf		 b = { 0 };
 	char			*text = NULL;
 	cJSON			*r, *body = NULL;
-	int			 st;
+	int			 st, timeout;
 
 	cm_buf_puts(&b, "{\"method\":\"GET\",\"path\":");
 	cm_buf_json_str(&b, path);
@@ -49,8 +49,11 @@ agent_get(struct cm_svc_ctx *ctx, const struct cm_principal *p,
 	cm_buf_puts(&b, ",\"name\":");
 	cm_buf_json_str(&b, p->name);
 	cm_buf_puts(&b, "},\"body\":null}");
-	if (cm_svc_call(peer, CM_MSG_REST, p->org, b.data, b.len,
-	    ctx->cfg->nng_timeout_ms, &st, &text) == 0 && st == CM_ST_OK &&
+	/* Two calls must fit in the time the gateway waits for us. */
+	timeout = ctx->cfg->nng_timeout_ms / 3 > 100 ?
+	    ctx->cfg->nng_timeout_ms / 3 : 100;
+	if (cm_svc_call(peer, CM_MSG_REST, p->org, b.data, b.len, timeout,
+	    &st, &text) == 0 && st == CM_ST_OK &&
 	    (r = cm_json_parse(text, strlen(text))) != NULL) {
 		*status = cJSON_GetObjectItemCaseSensitive(r, "status") ?
 		    cJSON_GetObjectItemCaseSensitive(r, "status")->valueint : 0;
@@ -163,7 +166,7 @@ aib_send_ai_message(struct cm_svc_ctx *ctx, const struct cm_event_req *req)
 	email = cm_json_str(cJSON_GetObjectItemCaseSensitive(c, "customer"),
 	    "email");
 	snprintf(path, sizeof(path), "/chat/conversations/%s/messages", chat);
-	page = agent_get(ctx, p, path, "limit=20", &status);
+	page = agent_get(ctx, p, path, AGENT_HISTORY_QUERY, &status);
 
 	snprintf(member, sizeof(member), "%s:%s", cm_role_name(p->role),
 	    p->email);

@@ -24,15 +24,19 @@
  *	greeting.c	SOCKET_OPEN: the assistant's greeting
  *	intake.c	CM_MSG_AI_JOB: reply jobs and cancels
  *	agent_msg.c	send-ai-message, an agent's request for an answer
- *	worker.c	the worker threads: reading, claiming, holding jobs
+ *	worker.c	the worker threads: reading and holding jobs
+ *	claim.c		claiming dead consumers' jobs, keeping ours fresh
  *	job.c		one job's checks: debounce, result, cancel, lock
  *	run.c		one job's run: generate, stream, store, hand over
  *	stream.c	chat-stream and typing events, ticks during a run
+ *	bubble.c	multi-bubble answers: one stream per paragraph
  *	result.c	CM_MSG_AI_RESULT to queue-svc, retried
  *	backend_faq.c	the faq backend
  *	backend_openai.c the openai backend: request, stream, tool calls
  *	prompt.c	system prompt and message list for a model
- *	http.c		a small blocking HTTP/1.1 client (TCP or TLS)
+ *	model.c		the model endpoint's URL and key; a plain completion
+ *	summary.c	the conversation summary carried to later calls
+ *	httpc.c		a small blocking HTTP/1.1 client (TCP or TLS)
  *	scripts.c	the Lua scripts
  *	metrics.c	the confab_ai_* metric families
  *	seed.c		the demo chat config and FAQ of `make run`
@@ -137,6 +141,12 @@ struct aib_gen {
 	int64_t			 next_lock;	/* mono ms: refresh the lock */
 	int64_t			 first_chunk;	/* mono ms; 0: none yet */
 	int			 chunk_delay_ms;
+	/* Multi-bubble answers (bubble.c). */
+	int			 multi;		/* split at blank lines */
+	int			 bubble_delay_ms;
+	int			 newlines;	/* held back at a chunk's end */
+	struct cm_buf		 bubble;	/* the current bubble's text */
+	cJSON			*bubbles;	/* owned: [{"text","streamId"}] */
 	/* Outputs. */
 	struct cm_buf		 text;		/* the answer so far */
 	int			 handoff;
@@ -168,6 +178,7 @@ struct aib_worker {
 	int			 lost;		/* another consumer took it */
 	int64_t			 next_claim;	/* mono ms */
 	int64_t			 next_beat;	/* mono ms */
+	int64_t			 next_sweep;	/* mono ms */
 	int64_t			 retry_at;	/* mono ms: Redis reconnect */
 	int			 backoff_ms;
 };
@@ -330,12 +341,25 @@ int	aib_job_enqueue(struct cm_svc_ctx *ctx, const char *org, cJSON *job,
 /* worker.c */
 int	aib_workers_start(struct aib *aib);
 void	aib_workers_stop(struct aib *aib);
+/* The job stream's key; caller frees. */
+char	*aib_jobs_key(const struct cm_cfg *cfg);
+/*
+ * Takes one stream entry [id, [field, value, ...]] of a reply: holds
+ * its job, or acknowledges it if it is no job.
+ */
+void	aib_worker_take(struct aib_worker *w, const redisReply *entry);
+
+/* claim.c */
+/* Claims the entries of consumers idle for ai_job_claim_ms. */
+void	aib_worker_claim(struct aib_worker *w);
 /*
  * Refreshes the idle time of every job the worker holds (and the one it
  * runs), so that no other consumer claims them; at most every
- * ai_job_claim_ms / 3.
+ * ai_job_claim_ms / 3 unless force.
  */
 void	aib_worker_beat(struct aib_worker *w, int force);
+/* Deletes the group's consumers that hold nothing and idle an hour. */
+void	aib_worker_sweep(struct aib_worker *w);
 
 /* job.c */
 enum aib_step {
@@ -367,7 +391,22 @@ int	aib_job_prepare(struct aib_gen *g, cJSON *consumed);
 /* run.c: runs a job that holds its conversation's lock. */
 enum aib_step aib_job_run(struct aib_worker *w, struct aib_job *job);
 
+/* bubble.c */
+/* Prepares g for the assistant's multiBubble and bubbleDelayMs. */
+void	aib_bubble_init(struct aib_gen *g);
+/*
+ * Takes n bytes of answer for a multi-bubble run: text goes to the
+ * current bubble (published as chunks), a blank line closes it and,
+ * after typing for bubbleDelayMs, opens the next under a new streamId.
+ * Returns -1 when the run must stop.
+ */
+int	aib_bubble_feed(struct aib_gen *g, const char *p, size_t n);
+
 /* stream.c */
+/* Publishes one chat-stream event of the current stream; consumes data. */
+int	aib_stream_publish(struct aib_gen *g, const char *event, cJSON *data);
+/* Publishes a chunk of text without the multi-bubble logic. */
+int	aib_stream_chunk(struct aib_gen *g, const char *p, size_t n);
 /* Appends to the answer and publishes a chunk; -1: stop generating. */
 int	aib_emit_chunk(struct aib_gen *g, const char *p, size_t n);
 /*
@@ -404,6 +443,22 @@ int	aib_result_deliver(struct aib_worker *w, const struct aib_job *job,
 /* backend_faq.c, backend_openai.c: 0, or -1 with g->error set. */
 int	aib_faq_generate(struct aib_gen *g);
 int	aib_openai_generate(struct aib_gen *g);
+
+/* model.c: the openai endpoint, shared by the backend and summary.c. */
+struct aib_url;
+/* The completions URL of the assistant; 0, or -1 with g->error set. */
+int	aib_model_url(struct aib_gen *g, struct aib_url *u);
+/* apiKey, or apiKeyFile's first line, or NULL (none).  Caller frees. */
+char	*aib_model_key(const struct aib_gen *g);
+/*
+ * A non-streamed completion of messages within budget_ms, unaffected by
+ * cancels; returns the content (caller frees) or NULL.
+ */
+char	*aib_model_complete(struct aib_gen *g, const cJSON *messages,
+	    int budget_ms);
+
+/* summary.c: sets g->new_summary when one is due (openai only). */
+void	aib_summarize(struct aib_gen *g);
 
 /* prompt.c */
 /* The system prompt for g (caller frees). */

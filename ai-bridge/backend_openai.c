@@ -28,7 +28,6 @@
 #define OAI_ROUNDS		4
 #define OAI_EVENT_MAX		(1024 * 1024)
 #define OAI_ERRBODY_MAX		4096
-#define OAI_KEY_MAX		4096
 #define OAI_FAQ_HITS		3
 
 struct oai {
@@ -127,41 +126,18 @@ oai_tick(void *arg)
 	return (aib_gen_tick(((struct oai *)arg)->g));
 }
 
-/* The API key: apiKey, or apiKeyFile's first line.  Caller frees. */
-static char *
-oai_key(struct aib_gen *g)
-{
-	const char	*k = cm_json_str(g->assistant, "apiKey");
-	const char	*f = cm_json_str(g->assistant, "apiKeyFile");
-	char		 path[1024], *text;
-	size_t		 len;
-
-	if (k != NULL && k[0] != '\0')
-		return (cm_strdup(k));
-	if (f == NULL || f[0] == '\0')
-		return (NULL);
-	snprintf(path, sizeof(path), "%s/%s", g->w->ctx.cfg->ai_key_dir, f);
-	if ((text = cm_read_file(path, OAI_KEY_MAX, &len)) == NULL) {
-		cm_log_warn("msg=\"api key file unreadable\" file=\"%s\"", path);
-		return (cm_strdup(""));
-	}
-	text[strcspn(text, "\r\n")] = '\0';
-	return (text);
-}
-
 /* The request body for messages; caller frees. */
 static char *
-oai_request(struct aib_gen *g, const cJSON *messages, int stream)
+oai_request(struct aib_gen *g, const cJSON *messages)
 {
 	const cJSON	*a = g->assistant, *v;
 	cJSON		*r = cJSON_CreateObject();
 	char		*s;
 
 	cJSON_AddStringToObject(r, "model", cm_json_str(a, "model"));
-	cJSON_AddBoolToObject(r, "stream", stream);
+	cJSON_AddTrueToObject(r, "stream");
 	cJSON_AddItemToObject(r, "messages", cJSON_Duplicate(messages, 1));
-	if (stream && !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a,
-	    "tools"))) {
+	if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a, "tools"))) {
 		cJSON_AddItemToObject(r, "tools", cJSON_Parse(oai_tools_json));
 		cJSON_AddStringToObject(r, "tool_choice", "auto");
 	}
@@ -179,15 +155,15 @@ oai_request(struct aib_gen *g, const cJSON *messages, int stream)
 /* Makes one request; 0, or -1 with g->error (or a stop flag) set. */
 static int
 oai_post(struct oai *o, const struct aib_url *u, const char *key,
-    const char *body, int stream)
+    const char *body)
 {
 	struct cm_buf	 hdr = { 0 };
 	const char	*msg;
 	cJSON		*e;
 	int		 rv;
 
-	cm_buf_printf(&hdr, "Content-Type: application/json\r\nAccept: %s\r\n",
-	    stream ? "text/event-stream" : "application/json");
+	cm_buf_puts(&hdr, "Content-Type: application/json\r\n"
+	    "Accept: text/event-stream\r\n");
 	if (key != NULL && key[0] != '\0')
 		cm_buf_printf(&hdr, "Authorization: Bearer %s\r\n", key);
 	memset(&o->http, 0, sizeof(o->http));
@@ -219,7 +195,7 @@ oai_post(struct oai *o, const struct aib_url *u, const char *key,
 		cJSON_Delete(e);
 		return (-1);
 	}
-	if (stream && !o->done) {
+	if (!o->done) {
 		cm_strlcpy(o->g->error, "the model's stream ended before "
 		    "[DONE]", sizeof(o->g->error));
 		return (-1);
@@ -324,38 +300,22 @@ aib_openai_generate(struct aib_gen *g)
 {
 	struct oai	 o;
 	struct aib_url	 u;
-	char		 url[1200], *key, *body;
-	const char	*base = cm_json_str(g->assistant, "baseUrl");
-	size_t		 n;
+	char		*key, *body;
 	cJSON		*messages;
 	int		 round, rv = -1;
 
-	if (base == NULL || cm_json_str(g->assistant, "model") == NULL) {
-		cm_strlcpy(g->error, "the assistant has no baseUrl or model",
-		    sizeof(g->error));
+	if (aib_model_url(g, &u) == -1)
 		return (-1);
-	}
-	/* "https://host" and "https://host/v1" both mean .../v1/... */
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	snprintf(url, sizeof(url), "%.*s%s/chat/completions", (int)n, base,
-	    n >= 3 && strncmp(base + n - 3, "/v1", 3) == 0 ? "" : "/v1");
-	if (aib_url_parse(url, &u) == -1) {
-		cm_strlcpy(g->error, "the assistant's baseUrl is not a URL",
-		    sizeof(g->error));
-		return (-1);
-	}
 	memset(&o, 0, sizeof(o));
 	o.g = g;
-	key = oai_key(g);
+	key = aib_model_key(g);
 	messages = aib_prompt_messages(g);
 	for (round = 0; round < OAI_ROUNDS; round++) {
 		aib_sse_init(&o.sse, OAI_EVENT_MAX, oai_event, &o);
 		aib_tools_reset(&o.tools);
 		o.round_text.len = 0;
-		body = oai_request(g, messages, 1);
-		rv = oai_post(&o, &u, key, body, 1);
+		body = oai_request(g, messages);
+		rv = oai_post(&o, &u, key, body);
 		free(body);
 		aib_sse_free(&o.sse);
 		if (rv == -1 || o.tools.n == 0)

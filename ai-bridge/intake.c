@@ -25,7 +25,6 @@
 #include "log.h"
 #include "util.h"
 
-#define INTAKE_HISTORY	20	/* messages an agent's job brings along */
 
 int
 aib_job_enqueue(struct cm_svc_ctx *ctx, const char *org, cJSON *job,
@@ -41,9 +40,7 @@ aib_job_enqueue(struct cm_svc_ctx *ctx, const char *org, cJSON *job,
 	int		 rv = -1, i;
 
 	json = cJSON_PrintUnformatted(job);
-	stream = cm_malloc(strlen(ctx->cfg->key_prefix) +
-	    sizeof(AIB_KEY_JOBS));
-	sprintf(stream, "%s%s", ctx->cfg->key_prefix, AIB_KEY_JOBS);
+	stream = aib_jobs_key(ctx->cfg);
 	r = cm_redis_command(ctx, "XADD %s MAXLEN ~ %s * org %s job %s",
 	    stream, AIB_JOBS_MAXLEN, org, json);
 	free(stream);

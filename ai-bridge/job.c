@@ -74,16 +74,15 @@ aib_job_free(struct aib_job *job)
 int
 aib_job_ack(struct aib_worker *w, const struct aib_job *job)
 {
-	struct cm_buf	 stream = { 0 };
+	char		*stream = aib_jobs_key(w->ctx.cfg);
 	redisReply	*r;
 	int		 rv;
 
-	cm_buf_printf(&stream, "%s%s", w->ctx.cfg->key_prefix, AIB_KEY_JOBS);
-	r = cm_redis_command(&w->ctx, "XACK %s %s %s", stream.data, AIB_GROUP,
+	r = cm_redis_command(&w->ctx, "XACK %s %s %s", stream, AIB_GROUP,
 	    job->entry);
 	rv = r != NULL && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
 	freeReplyObject(r);
-	cm_buf_free(&stream);
+	free(stream);
 	return (rv);
 }
 

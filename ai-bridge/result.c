@@ -23,6 +23,7 @@
 
 #define RESULT_BACKOFF_MIN_MS	200
 #define RESULT_BACKOFF_MAX_MS	5000
+#define RESULT_TIMEOUT_MIN_MS	200
 
 /* Records an attempt's outcome in the job's ai-result hash. */
 static void
@@ -64,13 +65,23 @@ aib_result_deliver(struct aib_worker *w, const struct aib_job *job,
 	const char	*code;
 	char		*reply = NULL, status[96];
 	cJSON		*body;
-	int		 st, rv, backoff = RESULT_BACKOFF_MIN_MS;
+	int		 st, rv, timeout, backoff = RESULT_BACKOFF_MIN_MS;
 
+	/*
+	 * A wait must stay well inside ai_job_claim_ms, or another worker
+	 * takes the job over while this one waits (harmless, since queue-svc
+	 * is idempotent on jobId, but it doubles the work).
+	 */
+	timeout = w->ctx.cfg->nng_timeout_ms;
+	if (timeout > w->ctx.cfg->ai_job_claim_ms / 3)
+		timeout = w->ctx.cfg->ai_job_claim_ms / 3;
+	if (timeout < RESULT_TIMEOUT_MIN_MS)
+		timeout = RESULT_TIMEOUT_MIN_MS;
 	for (;;) {
 		if (atomic_load(&w->aib->stop))
 			return (-1);
 		rv = cm_svc_call(&w->queue, CM_MSG_AI_RESULT, job->org, json,
-		    strlen(json), w->ctx.cfg->nng_timeout_ms, &st, &reply);
+		    strlen(json), timeout, &st, &reply);
 		if (rv == 0 && st == CM_ST_OK) {
 			result_note(w, job, "ok", 1);
 			CM_ADD(&w->aib->stats.results_sent, 1);

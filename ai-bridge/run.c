@@ -60,8 +60,8 @@ run_mark(struct aib_gen *g)
 static char *
 run_result(const struct aib_gen *g)
 {
-	cJSON	*r = cJSON_CreateObject();
-	char	*s;
+	cJSON		*r = cJSON_CreateObject(), *b, *v;
+	char		*s;
 
 	cJSON_AddStringToObject(r, "chatId", g->job->chat);
 	cJSON_AddStringToObject(r, "jobId", g->job->id);
@@ -74,6 +74,18 @@ run_result(const struct aib_gen *g)
 		cJSON_AddStringToObject(r, "error", "timeout");
 	else if (g->error[0] != '\0')
 		cJSON_AddStringToObject(r, "error", g->error);
+	if (g->multi && g->text.len > 0) {
+		/* One message per bubble, in order (bubble.c). */
+		b = cJSON_AddArrayToObject(r, "messages");
+		cJSON_ArrayForEach(v, g->bubbles)
+			cJSON_AddItemToArray(b, cJSON_Duplicate(v, 1));
+		if (g->bubble.len > 0) {
+			v = cJSON_CreateObject();
+			cJSON_AddStringToObject(v, "text", g->bubble.data);
+			cJSON_AddStringToObject(v, "streamId", g->stream);
+			cJSON_AddItemToArray(b, v);
+		}
+	}
 	cJSON_AddBoolToObject(r, "asked", g->job->asked);
 	if (g->job->agent[0] != '\0')
 		cJSON_AddStringToObject(r, "agent", g->job->agent);
@@ -198,6 +210,7 @@ run_generate(struct aib_gen *g)
 	typing = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a, "typing"));
 	g->started = cm_mono_ms();
 	g->deadline = g->started + timeout;
+	aib_bubble_init(g);
 	if (typing)
 		aib_emit_typing(g, 1);
 	if (backend != NULL && strcmp(backend, "openai") == 0)
@@ -277,6 +290,9 @@ aib_job_run(struct aib_worker *w, struct aib_job *job)
 			g.handoff = !job->asked;
 		}
 		aib_emit_end(&g);
+		/* After the end event: the customer does not wait for it. */
+		if (out == AIB_OUT_ANSWERED || out == AIB_OUT_HANDOFF)
+			aib_summarize(&g);
 		if (job->asked && g.text.len == 0) {
 			step = run_done(w, job, out, g.error);
 			goto out;
@@ -297,5 +313,7 @@ out:
 	free(g.summary);
 	free(g.new_summary);
 	cm_buf_free(&g.text);
+	cm_buf_free(&g.bubble);
+	cJSON_Delete(g.bubbles);
 	return (step);
 }

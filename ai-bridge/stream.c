@@ -27,9 +27,8 @@
 #define TEXT_CHUNK_WORDS	3
 #define TEXT_CHUNK_MAX		48	/* bytes, when words are long */
 
-/* Publishes one chat-stream event; data is consumed. */
-static int
-stream_publish(struct aib_gen *g, const char *event, cJSON *data)
+int
+aib_stream_publish(struct aib_gen *g, const char *event, cJSON *data)
 {
 	cJSON	*ev = cJSON_CreateObject();
 	int	 rv;
@@ -103,12 +102,10 @@ aib_gen_sleep(struct aib_gen *g, int ms)
 }
 
 int
-aib_emit_chunk(struct aib_gen *g, const char *p, size_t n)
+aib_stream_chunk(struct aib_gen *g, const char *p, size_t n)
 {
 	char	*piece;
 
-	if (aib_gen_tick(g) == -1)
-		return (-1);
 	if (n == 0)
 		return (0);
 	if (g->first_chunk == 0) {
@@ -116,13 +113,23 @@ aib_emit_chunk(struct aib_gen *g, const char *p, size_t n)
 		cm_prom_observe(&aib_app.stats.first_chunk,
 		    (uint64_t)(g->first_chunk - g->started) * 1000);
 	}
-	cm_buf_append(&g->text, p, n);
 	piece = cm_malloc(n + 1);
 	memcpy(piece, p, n);
 	piece[n] = '\0';
-	stream_publish(g, "chunk", cJSON_CreateString(piece));
+	aib_stream_publish(g, "chunk", cJSON_CreateString(piece));
 	free(piece);
 	return (0);
+}
+
+int
+aib_emit_chunk(struct aib_gen *g, const char *p, size_t n)
+{
+	if (aib_gen_tick(g) == -1)
+		return (-1);
+	cm_buf_append(&g->text, p, n);
+	if (g->multi)
+		return (aib_bubble_feed(g, p, n));
+	return (aib_stream_chunk(g, p, n));
 }
 
 /*
@@ -174,7 +181,7 @@ aib_emit_tool(struct aib_gen *g, const char *event, cJSON *data)
 		cJSON_Delete(data);
 		return (-1);
 	}
-	stream_publish(g, event, data);
+	aib_stream_publish(g, event, data);
 	return (0);
 }
 
@@ -183,8 +190,16 @@ aib_emit_end(struct aib_gen *g)
 {
 	cJSON	*d = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(d, "text", g->text.len > 0 ? g->text.data :
-	    "");
+	if (g->multi) {
+		/* The last bubble's text; the others ended with theirs. */
+		cJSON_AddStringToObject(d, "text", g->text.len > 0 &&
+		    g->bubble.len > 0 ? g->bubble.data : "");
+		cJSON_AddNumberToObject(d, "bubble",
+		    cJSON_GetArraySize(g->bubbles));
+		cJSON_AddTrueToObject(d, "last");
+	} else
+		cJSON_AddStringToObject(d, "text", g->text.len > 0 ?
+		    g->text.data : "");
 	cJSON_AddBoolToObject(d, "handoff", g->handoff);
 	cJSON_AddStringToObject(d, "reason", g->reason);
 	if (g->cancelled)
@@ -193,7 +208,7 @@ aib_emit_end(struct aib_gen *g)
 		cJSON_AddStringToObject(d, "error", "timeout");
 	else if (g->error[0] != '\0')
 		cJSON_AddStringToObject(d, "error", g->error);
-	stream_publish(g, "end", d);
+	aib_stream_publish(g, "end", d);
 	cm_prom_observe(&aib_app.stats.stream_duration,
 	    (uint64_t)(cm_mono_ms() - g->started) * 1000);
 }

@@ -3,12 +3,8 @@
  * named HOST-PID-N, with its own Redis link and its own NNG socket to
  * queue-svc, and loops:
  *
- *  - every ai_job_claim_ms / 2, claims (XAUTOCLAIM) the entries that
- *    another consumer has held idle for ai_job_claim_ms: that consumer
- *    died, and its jobs are ours now;
- *  - keeps the entries it holds fresh (XCLAIM JUSTID on its own, so
- *    their idle time restarts) every ai_job_claim_ms / 3, and drops any
- *    another consumer took meanwhile;
+ *  - claims the jobs of consumers that died, and keeps its own fresh
+ *    (claim.c);
  *  - takes a step with the held job that is due first (job.c): a job
  *    waits out its debounce or a busy conversation while held, in this
  *    thread's memory and in the group's pending list, never blocking
@@ -32,19 +28,16 @@
 #include "log.h"
 
 #define WORKER_BLOCK_MAX_MS	1000
-#define WORKER_CLAIM_COUNT	"16"
 #define WORKER_AGAIN_MS		500
 #define WORKER_BACKOFF_MAX_MS	5000
 
 static void	*worker_main(void *);
 static int	 worker_redis(struct aib_worker *);
-static void	 worker_take(struct aib_worker *, const redisReply *);
 static void	 worker_read(struct aib_worker *, int);
-static void	 worker_claim(struct aib_worker *);
 static int	 worker_run_due(struct aib_worker *);
 
-static char *
-worker_stream(const struct cm_cfg *cfg)
+char *
+aib_jobs_key(const struct cm_cfg *cfg)
 {
 	struct cm_buf	 b = { 0 };
 
@@ -119,9 +112,14 @@ worker_main(void *arg)
 			continue;
 		}
 		if (cm_mono_ms() >= w->next_claim) {
-			worker_claim(w);
+			aib_worker_claim(w);
 			w->next_claim = cm_mono_ms() +
 			    w->aib->cfg->ai_job_claim_ms / 2;
+		}
+		if (w == &w->aib->workers[0] && cm_mono_ms() >= w->next_sweep) {
+			if (w->next_sweep != 0)
+				aib_worker_sweep(w);
+			w->next_sweep = cm_mono_ms() + 600000;
 		}
 		aib_worker_beat(w, 0);
 		if (worker_run_due(w))
@@ -165,7 +163,7 @@ worker_redis(struct aib_worker *w)
 		return (-1);
 	}
 	w->backoff_ms = 0;
-	stream = worker_stream(w->ctx.cfg);
+	stream = aib_jobs_key(w->ctx.cfg);
 	r = cm_redis_command(&w->ctx, "XGROUP CREATE %s %s 0 MKSTREAM",
 	    stream, AIB_GROUP);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
@@ -197,9 +195,8 @@ worker_hold(struct aib_worker *w, struct aib_job *job, int64_t not_before)
 	w->nheld++;
 }
 
-/* Takes one stream entry [id, [field, value, ...]] of a reply. */
-static void
-worker_take(struct aib_worker *w, const redisReply *e)
+void
+aib_worker_take(struct aib_worker *w, const redisReply *e)
 {
 	const redisReply	*f;
 	const char		*org = NULL, *json = NULL;
@@ -239,7 +236,7 @@ static void
 worker_read(struct aib_worker *w, int block)
 {
 	redisReply	*r, *entries;
-	char		*stream = worker_stream(w->ctx.cfg);
+	char		*stream = aib_jobs_key(w->ctx.cfg);
 	size_t		 i;
 
 	r = cm_redis_command(&w->ctx, "XREADGROUP GROUP %s %s COUNT 1 "
@@ -261,64 +258,9 @@ worker_read(struct aib_worker *w, int block)
 		entries = r->element[0]->element[1];
 		for (i = 0; entries->type == REDIS_REPLY_ARRAY &&
 		    i < entries->elements; i++)
-			worker_take(w, entries->element[i]);
+			aib_worker_take(w, entries->element[i]);
 	}
 	freeReplyObject(r);
-}
-
-/* Claims entries idle for ai_job_claim_ms: their consumer is gone. */
-static void
-worker_claim(struct aib_worker *w)
-{
-	char		*stream = worker_stream(w->ctx.cfg), cursor[AIB_ENTRY_MAX];
-	redisReply	*r, *list;
-	size_t		 i;
-	int		 round, before;
-
-	cm_strlcpy(cursor, "0-0", sizeof(cursor));
-	for (round = 0; round < 4 && w->nheld < AIB_HELD_MAX; round++) {
-		r = cm_redis_command(&w->ctx, "XAUTOCLAIM %s %s %s %d %s "
-		    "COUNT " WORKER_CLAIM_COUNT, stream, AIB_GROUP, w->consumer,
-		    w->aib->cfg->ai_job_claim_ms, cursor);
-		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
-		    r->elements < 2 || r->element[0]->type != REDIS_REPLY_STRING) {
-			if (r != NULL && r->type == REDIS_REPLY_ERROR)
-				cm_log_warn("msg=\"job claim failed\" "
-				    "err=\"%s\"", r->str);
-			freeReplyObject(r);
-			break;
-		}
-		list = r->element[1];
-		before = w->nheld;
-		for (i = 0; list->type == REDIS_REPLY_ARRAY &&
-		    i < list->elements; i++) {
-			/* A deleted entry comes back as nil: ack it. */
-			if (list->element[i]->type == REDIS_REPLY_ARRAY &&
-			    list->element[i]->elements == 2 &&
-			    list->element[i]->element[1]->type ==
-			    REDIS_REPLY_NIL) {
-				struct aib_job gone;
-
-				memset(&gone, 0, sizeof(gone));
-				cm_strlcpy(gone.entry, list->element[i]->
-				    element[0]->str, sizeof(gone.entry));
-				aib_job_ack(w, &gone);
-				continue;
-			}
-			worker_take(w, list->element[i]);
-		}
-		if (w->nheld > before) {
-			CM_ADD(&w->aib->stats.claimed,
-			    (uint64_t)(w->nheld - before));
-			cm_log_notice("msg=\"jobs claimed\" consumer=%s n=%d",
-			    w->consumer, w->nheld - before);
-		}
-		cm_strlcpy(cursor, r->element[0]->str, sizeof(cursor));
-		freeReplyObject(r);
-		if (strcmp(cursor, "0-0") == 0)
-			break;
-	}
-	free(stream);
 }
 
 /* Steps the held job due first, if any is due; returns 1 if it did. */
@@ -352,70 +294,4 @@ worker_run_due(struct aib_worker *w)
 	}
 	w->current = NULL;
 	return (1);
-}
-
-/* 1 if id is among the ids of an XPENDING reply. */
-static int
-worker_owns(const redisReply *r, const char *id)
-{
-	size_t	 i;
-
-	for (i = 0; i < r->elements; i++)
-		if (r->element[i]->type == REDIS_REPLY_ARRAY &&
-		    r->element[i]->elements > 0 &&
-		    strcmp(r->element[i]->element[0]->str, id) == 0)
-			return (1);
-	return (0);
-}
-
-void
-aib_worker_beat(struct aib_worker *w, int force)
-{
-	const char	*argv[AIB_HELD_MAX + 8];
-	char		*stream;
-	redisReply	*r, *c;
-	int		 argc = 0, i;
-
-	if (!force && cm_mono_ms() < w->next_beat)
-		return;
-	w->next_beat = cm_mono_ms() + w->aib->cfg->ai_job_claim_ms / 3;
-	if (w->nheld == 0 && w->current == NULL)
-		return;
-	stream = worker_stream(w->ctx.cfg);
-	r = cm_redis_command(&w->ctx, "XPENDING %s %s - + %d %s", stream,
-	    AIB_GROUP, 4 * AIB_HELD_MAX, w->consumer);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		freeReplyObject(r);
-		free(stream);
-		return;
-	}
-	argv[argc++] = "XCLAIM";
-	argv[argc++] = stream;
-	argv[argc++] = AIB_GROUP;
-	argv[argc++] = w->consumer;
-	argv[argc++] = "0";
-	for (i = 0; i < w->nheld; ) {
-		if (!worker_owns(r, w->held[i].job->entry)) {
-			/* Another consumer claimed it: it is theirs. */
-			cm_log_notice("msg=\"job taken over\" entry=%s",
-			    w->held[i].job->entry);
-			aib_job_free(w->held[i].job);
-			w->held[i] = w->held[--w->nheld];
-			continue;
-		}
-		argv[argc++] = w->held[i++].job->entry;
-	}
-	if (w->current != NULL) {
-		if (worker_owns(r, w->current->entry))
-			argv[argc++] = w->current->entry;
-		else
-			w->lost = 1;
-	}
-	argv[argc++] = "JUSTID";
-	if (argc > 6) {
-		c = cm_redis_argv(&w->ctx, argc, argv, NULL);
-		freeReplyObject(c);
-	}
-	freeReplyObject(r);
-	free(stream);
 }

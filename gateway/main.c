@@ -56,6 +56,8 @@ main(int argc, char **argv)
 		cm_cfg_dump(cfg, STDOUT_FILENO);
 	if (test || dump) {
 		fprintf(stderr, "configuration ok\n");
+		cm_cfg_free(cfg);
+		free(cfg);
 		return (0);
 	}
 	return (gw_master_run(cfg, path));

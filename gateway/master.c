@@ -398,6 +398,8 @@ gw_master_run(struct cm_cfg *cfg, const char *path)
 	}
 	close(m->fd);
 	cm_log_notice("msg=\"stopped\"");
+	cm_cfg_free(m->cfg);		/* the master owns it (see main.c) */
+	free(m->cfg);
 	free(m);
 	return (0);
 }

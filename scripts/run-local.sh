@@ -138,6 +138,10 @@ for ((n = 0; ; n++)); do
 	sleep 0.1
 done
 
+# The demo chat config "demo" of org demo: FAQ assistant and a few
+# entries (idempotent; never overwrites what is there).
+"$BIN/confab-ai" -c "$CONF" --seed-demo || say "demo seed failed"
+
 start confab-presence "$BIN/confab-presence" -c "$CONF"
 start confab-queue "$BIN/confab-queue" -c "$CONF"
 start confab-ai "$BIN/confab-ai" -c "$CONF"

@@ -3,7 +3,7 @@
  * with what confab needs, one line per setting, and exits 1 when any
  * differs.  confab keeps all state there, so: AOF on (appendonly yes)
  * for restarts without loss, maxmemory-policy noeviction (an evicted
- * key is lost state), and Redis 5 or later (streams).  confab uses no
+ * key is lost state), and Redis 6.2 or later (streams, XAUTOCLAIM).  confab uses no
  * keyspace notifications.
  */
 #include <stdio.h>
@@ -56,7 +56,7 @@ ctl_check_redis(const char *cfgpath, int argc, char **argv)
 	struct cm_cfg cfg;
 	redisContext *c;
 	redisReply *r;
-	int bad = 0, major = 0;
+	int bad = 0, major = 0, minor = 0;
 
 	if (argc != 1) {
 		ctl_usage_cmd(ctl_find("check-redis"));
@@ -78,16 +78,16 @@ ctl_check_redis(const char *cfgpath, int argc, char **argv)
 	if (r != NULL && r->type == REDIS_REPLY_STRING) {
 		const char *v = strstr(r->str, "redis_version:");
 
-		if (v != NULL)
-			major = atoi(v + 14);
+		if (v != NULL && sscanf(v + 14, "%d.%d", &major, &minor) < 1)
+			major = 0;
 	}
 	freeReplyObject(r);
-	if (major < 5) {
-		printf("WARNING - redis_version %d: confab needs 5 or later "
-		    "(streams)\n", major);
+	if (major < 6 || (major == 6 && minor < 2)) {
+		printf("WARNING - redis_version %d.%d: confab needs 6.2 or "
+		    "later (streams, XAUTOCLAIM)\n", major, minor);
 		bad = 1;
 	} else
-		printf("OK - redis_version %d\n", major);
+		printf("OK - redis_version %d.%d\n", major, minor);
 	redisFree(c);
 	cm_cfg_free(&cfg);
 	return (bad);

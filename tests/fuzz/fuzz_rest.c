@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	char *text = malloc(len + 1), *path, *query, *body, *nl;
 	char params[CM_REST_MAX_PARAMS][CM_REST_PARAM_MAX], v[64];
 	struct cm_rest_req req;
-	struct cm_rest_reply rep = { 0, NULL };
+	struct cm_rest_reply rep = { 0, NULL, NULL };
 	size_t i;
 	long n;
 	int np;

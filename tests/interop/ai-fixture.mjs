@@ -17,6 +17,9 @@
 //	echo		streams back what it was asked: the system prompt's
 //			first line and the last user message
 //
+// A request with "stream": false (the bridge's summary call) gets a
+// plain chat.completion that lists the customer's questions.
+//
 // Every request is recorded (headers and parsed body) for assertions.
 // The chunks are written with CRLF or LF line ends and split at odd
 // places, as proxies do, so the client's SSE parser earns its keep.
@@ -74,6 +77,17 @@ export class Fixture {
 			return;
 		}
 		const model = body.model;
+		if (body.stream === false) {
+			// A plain completion (the bridge's summary call).
+			const last = [...body.messages].reverse().find((m) => m.role === 'user');
+			const asked = last ? last.content.split('\n').filter((l) => l.startsWith('customer: ')).map((l) => l.slice(10)) : [];
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({
+				id: 'chatcmpl-fixture', object: 'chat.completion', model,
+				choices: [{ index: 0, message: { role: 'assistant', content: `The customer asked: ${asked.join('; ')}.` }, finish_reason: 'stop' }],
+			}));
+			return;
+		}
 		if (model === 'error') {
 			res.writeHead(401, { 'content-type': 'application/json' });
 			res.end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));

@@ -237,6 +237,27 @@ test('an agent asks the assistant (send-ai-message) to answer the customer', w(a
 	s.close();
 }));
 
+test('a multi-bubble answer comes as one stream per paragraph, typing in between', w(async () => {
+	await rest(stack, admin, 'PUT', '/chat/config/bubbles', { assistant: { backend: 'faq', name: 'Bub', multiBubble: true, bubbleDelayMs: 300, chunkDelayMs: 0, minScore: 0.1 } });
+	await rest(stack, admin, 'POST', '/chat/faq', { id: 'steps', question: 'What are the steps to cancel a subscription?', answer: 'First, open your account.\n\nThen choose Subscriptions\nand press Cancel.\n\nDone!' });
+	const s = await customer('bubbles@example.com');
+	const r = await sendJob(nng, { chatId: 'chat-bub', configId: 'bubbles', email: s.email, text: 'how do I cancel my subscription' });
+	const t0 = Date.now();
+	await waitUntil(() => endedStreams(s, 'chat-bub').some((x) => x.end.last), 8000, 'the last bubble');
+	const b = endedStreams(s, 'chat-bub');
+	assert.deepEqual(b.map((x) => x.end.text), ['First, open your account.', 'Then choose Subscriptions\nand press Cancel.', 'Done!']);
+	assert.deepEqual(b.map((x) => chunkText(x)), b.map((x) => x.end.text), 'each stream\'s chunks are its bubble');
+	assert.deepEqual(b.map((x) => x.end.bubble), [0, 1, 2]);
+	assert.deepEqual(b.map((x) => x.end.last), [false, false, true]);
+	assert.equal(new Set(b.map((x) => x.id)).size, 3, 'three streams');
+	assert.ok(Date.now() - t0 >= 500, 'the typing delays took their time');
+	assert.ok(s.typing.filter((x) => x.chatId === 'chat-bub' && x.typing).length >= 3, 'typing before each bubble');
+	const h = await waitUntil(async () => { const x = await resultOf(stack, r.body.jobId); return x.json && x; }, 5000, 'the result');
+	assert.deepEqual(h.result.messages.map((m) => m.text), b.map((x) => x.end.text));
+	assert.deepEqual(h.result.messages.map((m) => m.streamId), b.map((x) => x.id));
+	s.close();
+}));
+
 test('the metrics count jobs by outcome and time the streams', w(async () => {
 	const text = await (await fetch(metricsUrl)).text();
 	assert.match(text, /^confab_ai_jobs_total\{outcome="answered"\} [1-9]/m);

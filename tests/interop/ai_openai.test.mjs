@@ -113,6 +113,21 @@ test('later calls carry the conversation so far', w(async () => {
 	assert.equal(msgs[3].content, 'second question');
 }));
 
+test('a summary is made every summaryAfterTurns turns and told to later calls', w(async () => {
+	await useModel('sum', 'echo', { summaryAfterTurns: 2 });
+	const chatId = `oai-sum-${++n}`;
+	const before = fx.requests.length;
+	await ask('sum', 'my order 42 is late', chatId);
+	const summaryKey = `${stack.prefix}ai-summary:{demo}:${chatId}`;
+	const sum = await waitUntil(async () => (await stack.redis('GET', summaryKey)).trim(), 5000, 'the summary');
+	assert.equal(sum, 'The customer asked: my order 42 is late.');
+	assert.equal(fx.requests[before + 1].body.stream, false, 'a plain completion');
+	await sendJob(nng, { chatId, configId: 'sum', email: 'oai@example.com', text: 'any news?' });
+	await waitUntil(() => endedStreams(s, chatId).length === 2, 10000, 'the second answer');
+	const sys = fx.requests.filter((r) => r.body && r.body.stream).at(-1).body.messages[0].content;
+	assert.match(sys, /Summary of the conversation so far: The customer asked: my order 42 is late\./);
+}));
+
 test('a transfer_chat_to_agent call split across chunks hands off with its reason', w(async () => {
 	await useModel('t1', 'transfer');
 	const { st, jobId } = await ask('t1', 'I was charged twice!');

@@ -45,7 +45,7 @@ END_TEST
 START_TEST(test_rest_query_decodes_and_bounds)
 {
 	struct cm_rest_req req;
-	struct cm_rest_reply rep = { 0, NULL };
+	struct cm_rest_reply rep = { 0, NULL, NULL };
 	char v[16];
 	long n;
 

@@ -22,7 +22,8 @@
 	X(rest)								\
 	X(ai_sse)							\
 	X(ai_tools)							\
-	X(ai_bm25)
+	X(ai_bm25)							\
+	X(ai_config)
 
 #define X(name)	Suite *name##_suite(void);
 CM_UNIT_SUITES
