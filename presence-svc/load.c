@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "pres.h"
 #include "svc_call.h"
 #include "util.h"
@@ -84,4 +85,35 @@ pres_add_active_chats(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	else if (cJSON_IsObject(agents))
 		pres_set_load(agents, q);
 	cJSON_Delete(doc);
+}
+
+/*
+ * Tells queue-svc an agent's new status, so that routing (auto-assign,
+ * the ETA's count of available agents) skips busy and away agents.  A
+ * lost notice is logged; presence keeps the status either way.
+ */
+void
+pres_tell_queue_status(struct cm_svc_ctx *ctx, const char *org,
+    const char *role, const char *email, const char *status)
+{
+	struct cm_buf b = { 0 };
+	char *reply = NULL;
+	int st;
+
+	pres_queue_peer.url = ctx->cfg->queue_address;
+	cm_buf_puts(&b, "{\"event\":\"agent-status\",\"sid\":\"presence\","
+	    "\"user\":{\"org\":");
+	cm_buf_json_str(&b, org);
+	cm_buf_printf(&b, ",\"role\":\"%s\",\"email\":", role);
+	cm_buf_json_str(&b, email);
+	cm_buf_puts(&b, ",\"name\":\"\"},\"data\":{\"status\":");
+	cm_buf_json_str(&b, status);
+	cm_buf_puts(&b, "}}");
+	if (cm_svc_call(&pres_queue_peer, CM_MSG_EVENT, org, b.data, b.len,
+	    PRES_LOAD_TIMEOUT_MS, &st, &reply) == -1 || st != CM_ST_OK ||
+	    strstr(reply, "\"ok\":true") == NULL)
+		cm_log_warn("msg=\"queue-svc not told of a status\" org=%s "
+		    "status=%s", org, status);
+	free(reply);
+	cm_buf_free(&b);
 }

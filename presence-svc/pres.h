@@ -65,6 +65,9 @@ typedef cJSON *(*pres_op_fn)(struct cm_svc_ctx *, const struct pres_call *,
 /* load.c: sets "activeChats" on an agent object or an array of them. */
 void	pres_add_active_chats(struct cm_svc_ctx *, const struct cm_principal *,
 	    cJSON *agents);
+/* load.c: tells queue-svc an agent's new status (its routing needs it). */
+void	pres_tell_queue_status(struct cm_svc_ctx *, const char *org,
+	    const char *role, const char *email, const char *status);
 
 /* api.c */
 cJSON	*pres_event_run(struct cm_svc_ctx *, const struct cm_event_req *,

@@ -93,6 +93,9 @@ pres_op_set_status(struct cm_svc_ctx *ctx, const struct pres_call *c,
 		cJSON_AddStringToObject(res, "previous", r->element[0]->str);
 		cJSON_AddBoolToObject(res, "online",
 		    r->element[1]->integer == 1);
+		pres_tell_queue_status(ctx, org, self &&
+		    c->user->role == CM_ROLE_ADMIN ? "admin" : "agent", email,
+		    status);
 	}
 	freeReplyObject(r);
 	pres_args_free(&a);

@@ -176,7 +176,7 @@ const char qs_lua_access[] =
 "	local online = redis.call('ZRANGE', K(F_AGENTS), 0, -1, 'WITHSCORES')\n"
 "	for i = 1, #online, 2 do\n"
 "		local m = online[i]\n"
-"		if tonumber(online[i + 1]) < max_chats(m) and\n"
+"		if tonumber(online[i + 1]) < max_chats(m) and available(m) and\n"
 "		    (skill == F_DEFAULT or\n"
 "		    redis.call('SISMEMBER', K(F_SKILL, skill), m) == 1) then\n"
 "			return m\n"

@@ -30,6 +30,7 @@ static const struct cm_event_route qs_events[] = {
 	{ "edit-message",	qs_op_event },
 	{ "delete-message",	qs_op_event },
 	{ "rate-chat",		qs_op_event },
+	{ "agent-status",	qs_op_event },	/* from presence-svc only */
 	{ NULL,			NULL }
 };
 

@@ -49,6 +49,8 @@ static const struct qs_op qs_ops[] = {
 	{ "queue",		QS_R_STAFF,	&qs_script_queue, qs_parse_queue },
 	{ "settings",		QS_R_ADMIN,	&qs_script_queue, qs_parse_settings },
 	{ "agent",		QS_R_ADMIN,	&qs_script_queue, qs_parse_agent },
+	/* from presence-svc, on the agent's behalf */
+	{ "agent-status",	QS_R_STAFF,	&qs_script_queue, qs_parse_status },
 };
 
 /*

@@ -70,6 +70,8 @@ const char	*qs_parse_search(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_queue(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
+const char	*qs_parse_status(const struct cm_principal *, const cJSON *,
+		    struct qs_args *);
 const char	*qs_parse_agent(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_settings(const struct cm_principal *, const cJSON *,

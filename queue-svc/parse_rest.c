@@ -203,6 +203,22 @@ qs_parse_settings(const struct cm_principal *u, const cJSON *data,
  * agent: "agent", the agent's email (path), maxChats ("" = same, "0" =
  * back to agent_max_chats), skills (comma list, "-" = same).
  */
+/* agent-status (presence-svc): status available | busy | away. */
+const char *
+qs_parse_status(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*st;
+
+	if (qs_opt_str(data, "status", &st) != NULL ||
+	    (strcmp(st, "available") != 0 && strcmp(st, "busy") != 0 &&
+	    strcmp(st, "away") != 0))
+		return ("status must be available, busy or away");
+	qs_push(a, "status");
+	qs_push(a, st);
+	return (NULL);
+}
+
 const char *
 qs_parse_agent(const struct cm_principal *u, const cJSON *data,
     struct qs_args *a)

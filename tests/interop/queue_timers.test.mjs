@@ -188,4 +188,20 @@ test('auto-assignment: the least-busy agent with a free slot, else the queue', w
 	assert.equal(closed.status, 200, JSON.stringify(closed.body));
 	ev = await take(eighth, 'chat-assigned', (e) => e.chatId === eighth.chatId);
 	assert.equal(ev.arg.agent.email, 'auto-a@example.com');
+
+	// An agent who set itself away (presence-svc) is given nothing new;
+	// available again, it is.  presence-svc tells queue-svc the status.
+	const away = ok(await emit(a, 'set-status', { status: 'away' }), 'set-status away');
+	assert.equal(away.status, 'away');
+	// auto-a's slot frees up while it is away (the eighth conversation).
+	const closing = await api(a.token, 'POST', `/chat/conversations/${eighth.chatId}/close`, { reason: 'resolved' });
+	assert.equal(closing.status, 200, JSON.stringify(closing.body));
+	const ninth = await who('auto', 'customer', 'auto-c9@example.com');
+	ninth.chatId = ok(await emit(ninth, 'chat-message', { text: 'c9', clientMsgId: 'x' }), 'c9').message.chatId;
+	await take(ninth, 'queue-position', (p) => p.chatId === ninth.chatId && p.position === 1);
+	await sleep(300);
+	assert.equal(ninth.events.filter((e) => e.ev === 'chat-assigned').length, 0, 'an away agent gets nothing new');
+	ok(await emit(a, 'set-status', { status: 'available' }), 'set-status available');
+	ev = await take(ninth, 'chat-assigned', (e) => e.chatId === ninth.chatId);
+	assert.equal(ev.arg.agent.email, 'auto-a@example.com');
 }));
