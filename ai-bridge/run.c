@@ -112,6 +112,26 @@ run_turn(const char *role, const char *content)
 }
 
 /*
+ * Takes the messages this answer answers off the conversation's pending
+ * list before the end event goes out: a message the customer sends on
+ * seeing the answer must not find them there and be merged with them.
+ * (The finish script removes them too; removing twice is harmless.)
+ */
+static void
+run_consume(struct aib_gen *g, const cJSON *consumed)
+{
+	const struct aib_job *job = g->job;
+	const cJSON *c;
+	char *key = aib_key(g->w->ctx.cfg, AIB_FAM_PENDING, job->org,
+	    job->chat, NULL);
+
+	cJSON_ArrayForEach(c, consumed)
+		freeReplyObject(cm_redis_command(&g->w->ctx, "LREM %s 1 %s", key,
+		    c->valuestring));
+	free(key);
+}
+
+/*
  * Stores the result (once), trims the answered messages and keeps the
  * turns; returns the stored result's JSON (caller frees) or NULL.
  */
@@ -289,6 +309,7 @@ aib_job_run(struct aib_worker *w, struct aib_job *job)
 			g.text.len = 0;
 			g.handoff = !job->asked;
 		}
+		run_consume(&g, consumed);
 		aib_emit_end(&g);
 		/* After the end event: the customer does not wait for it. */
 		if (out == AIB_OUT_ANSWERED || out == AIB_OUT_HANDOFF)

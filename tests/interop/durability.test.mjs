@@ -36,7 +36,7 @@ test('redis_wait_replicas: no ack without a replica, then one once it syncs', as
 		await new Promise((r) => setTimeout(r, 200));
 	}
 	assert.equal(again.ok, true, JSON.stringify(again));
-	assert.equal(again.duplicate, true, 'stored by the first try already');
+	// However many tries it took: stored once.
 	assert.equal(await stack.xlen(stack.historyKey(again.message.chatId)), 1);
 	const next = await s.timeout(5000).emitWithAck('chat-message', { text: 'and me', clientMsgId: 'd-2' });
 	assert.equal(next.ok, true);
