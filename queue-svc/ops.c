@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "svc_call.h"
 #include "ops.h"
 #include "queue_keys.h"
 #include "util.h"
@@ -80,6 +81,57 @@ qs_replicated(struct cm_svc_ctx *ctx, struct qs_result *res)
 	return (-1);
 }
 
+/*
+ * An agent's last activity (seed 003: connect, accept, send, resolve,
+ * transfer) lives in presence-svc, which is told through its heartbeat
+ * event on the agent's behalf; at most every QS_ACTIVITY_MS per agent
+ * and thread, so that an agent's messages cost it nothing much.
+ */
+#define QS_ACTIVITY_MS	5000
+
+static void
+qs_tell_activity(struct cm_svc_ctx *ctx, const struct cm_principal *u,
+    const char *op)
+{
+	static const char *const acts[] = { "chat-message", "pick-next",
+	    "close-chat", "transfer-chat", "takeover-chat", "resume-ai" };
+	static __thread struct cm_svc_peer peer;
+	static __thread char last[CM_EMAIL_MAX + CM_ORG_MAX + 2];
+	static __thread int64_t last_ms;
+	char who[sizeof(last)], *reply = NULL;
+	struct cm_buf b = { 0 };
+	size_t i;
+	int st;
+
+	if (u->role == CM_ROLE_CUSTOMER)
+		return;
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+		if (strcmp(op, acts[i]) == 0)
+			break;
+	if (i == sizeof(acts) / sizeof(acts[0]))
+		return;
+	snprintf(who, sizeof(who), "%s/%s", u->org, u->email);
+	if (strcmp(who, last) == 0 && cm_mono_ms() - last_ms < QS_ACTIVITY_MS)
+		return;
+	cm_strlcpy(last, who, sizeof(last));
+	last_ms = cm_mono_ms();
+	peer.url = ctx->cfg->presence_address;
+	cm_buf_puts(&b, "{\"event\":\"heartbeat\",\"sid\":\"queue\",\"user\":"
+	    "{\"org\":");
+	cm_buf_json_str(&b, u->org);
+	cm_buf_printf(&b, ",\"role\":\"%s\",\"email\":", cm_role_name(u->role));
+	cm_buf_json_str(&b, u->email);
+	cm_buf_puts(&b, ",\"name\":");
+	cm_buf_json_str(&b, u->name);
+	cm_buf_puts(&b, "},\"data\":{}}");
+	if (cm_svc_call(&peer, CM_MSG_EVENT, u->org, b.data, b.len, 500, &st,
+	    &reply) == -1 || st != CM_ST_OK)
+		cm_log_info("msg=\"agent activity not recorded\" org=%s",
+		    u->org);
+	free(reply);
+	cm_buf_free(&b);
+}
+
 int
 qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
     const char *name, const cJSON *data, struct qs_result *res)
@@ -126,8 +178,10 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	r = qs_run(ctx, u->org, op->script, 3 + a.n, argv);
 	rv = qs_result(r, op->name, res);
 	freeReplyObject(r);
-	if (rv == 0)
+	if (rv == 0) {
 		qs_metrics_op(op->name, res->body);
+		qs_tell_activity(ctx, u, op->name);
+	}
 	if (rv == 0 && strcmp(op->name, "chat-message") == 0 &&
 	    qs_replicated(ctx, res) == -1)
 		return (-1);

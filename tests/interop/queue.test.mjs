@@ -123,6 +123,8 @@ test('whole flow: queue, notification, pick-next, joined, messages both ways', w
 	assert.equal(typeof note.waiting, 'number');
 	assert.equal(note.preview, 'I need help');
 
+	const seen = (await api(tokens.a1, 'GET', '/chat/agents/agent1%40example.com/presence')).body.lastActivity;
+	await new Promise((r) => setTimeout(r, 20));
 	const pick = ok(await emit(a1, 'pick-next', {}), 'pick-next');
 	assert.equal(pick.chat.chatId, chatId);
 	assert.equal(pick.chat.status, 'active');
@@ -132,6 +134,7 @@ test('whole flow: queue, notification, pick-next, joined, messages both ways', w
 	const pres = await api(tokens.a1, 'GET', '/chat/agents/agent1%40example.com/presence');
 	assert.equal(pres.status, 200, JSON.stringify(pres.body));
 	assert.equal(pres.body.activeChats, 1, JSON.stringify(pres.body));
+	assert.ok(pres.body.lastActivity > seen, `lastActivity moved with the pick: ${seen} -> ${pres.body.lastActivity}`);
 
 	for (const s of [cust, a1]) {
 		const sys = await take(s, 'chat-message', (m) => m.chatId === chatId && m.from.role === 'system');
