@@ -392,3 +392,15 @@ cm_jwt_sign_hs256(const char *secret, const struct cm_principal *p,
 	jwt_free(jwt);
 	return (token);
 }
+
+void
+cm_principal_json(struct cm_buf *b, const struct cm_principal *p)
+{
+	cm_buf_puts(b, "{\"org\":");
+	cm_buf_json_str(b, p->org);
+	cm_buf_printf(b, ",\"role\":\"%s\",\"email\":", cm_role_name(p->role));
+	cm_buf_json_str(b, p->email);
+	cm_buf_puts(b, ",\"name\":");
+	cm_buf_json_str(b, p->name);
+	cm_buf_puts(b, "}");
+}

@@ -38,6 +38,13 @@ struct cm_principal {
 	time_t		exp;
 };
 
+/*
+ * Appends p as the "user" object of NNG bodies:
+ * {"org","role","email","name"}.
+ */
+struct cm_buf;
+void	cm_principal_json(struct cm_buf *b, const struct cm_principal *p);
+
 /* "customer", "agent", "admin". */
 const char *cm_role_name(enum cm_role role);
 /* Returns -1 if name is not a role. */

@@ -199,15 +199,7 @@ gw_user_json(const struct cm_principal *p)
 {
 	struct cm_buf b = { 0 };
 
-	cm_buf_puts(&b, "{\"org\":");
-	cm_buf_json_str(&b, p->org);
-	cm_buf_puts(&b, ",\"role\":");
-	cm_buf_json_str(&b, cm_role_name(p->role));
-	cm_buf_puts(&b, ",\"email\":");
-	cm_buf_json_str(&b, p->email);
-	cm_buf_puts(&b, ",\"name\":");
-	cm_buf_json_str(&b, p->name);
-	cm_buf_puts(&b, "}");
+	cm_principal_json(&b, p);
 	return (b.data);
 }
 

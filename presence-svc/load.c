@@ -30,13 +30,9 @@ pres_queue_agents(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	*doc = NULL;
 	pres_queue_peer.url = ctx->cfg->queue_address;
 	cm_buf_puts(&b, "{\"method\":\"GET\",\"path\":\"/chat/queue/agents\","
-	    "\"query\":\"\",\"body\":null,\"user\":{\"org\":");
-	cm_buf_json_str(&b, u->org);
-	cm_buf_printf(&b, ",\"role\":\"%s\",\"email\":", cm_role_name(u->role));
-	cm_buf_json_str(&b, u->email);
-	cm_buf_puts(&b, ",\"name\":");
-	cm_buf_json_str(&b, u->name);
-	cm_buf_puts(&b, "}}");
+	    "\"query\":\"\",\"body\":null,\"user\":");
+	cm_principal_json(&b, u);
+	cm_buf_puts(&b, "}");
 	if (cm_svc_call(&pres_queue_peer, CM_MSG_REST, u->org, b.data, b.len,
 	    PRES_LOAD_TIMEOUT_MS, &status, &reply) == 0 && status == CM_ST_OK)
 		*doc = cm_json_parse(reply, strlen(reply));
@@ -96,17 +92,20 @@ void
 pres_tell_queue_status(struct cm_svc_ctx *ctx, const char *org,
     const char *role, const char *email, const char *status)
 {
+	struct cm_principal agent;
 	struct cm_buf b = { 0 };
 	char *reply = NULL;
 	int st;
 
+	memset(&agent, 0, sizeof(agent));
+	cm_strlcpy(agent.org, org, sizeof(agent.org));
+	cm_strlcpy(agent.email, email, sizeof(agent.email));
+	cm_role_parse(role, &agent.role);
 	pres_queue_peer.url = ctx->cfg->queue_address;
 	cm_buf_puts(&b, "{\"event\":\"agent-status\",\"sid\":\"presence\","
-	    "\"user\":{\"org\":");
-	cm_buf_json_str(&b, org);
-	cm_buf_printf(&b, ",\"role\":\"%s\",\"email\":", role);
-	cm_buf_json_str(&b, email);
-	cm_buf_puts(&b, ",\"name\":\"\"},\"data\":{\"status\":");
+	    "\"user\":");
+	cm_principal_json(&b, &agent);
+	cm_buf_puts(&b, ",\"data\":{\"status\":");
 	cm_buf_json_str(&b, status);
 	cm_buf_puts(&b, "}}");
 	if (cm_svc_call(&pres_queue_peer, CM_MSG_EVENT, org, b.data, b.len,

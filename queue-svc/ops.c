@@ -116,14 +116,9 @@ qs_tell_activity(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	cm_strlcpy(last, who, sizeof(last));
 	last_ms = cm_mono_ms();
 	peer.url = ctx->cfg->presence_address;
-	cm_buf_puts(&b, "{\"event\":\"heartbeat\",\"sid\":\"queue\",\"user\":"
-	    "{\"org\":");
-	cm_buf_json_str(&b, u->org);
-	cm_buf_printf(&b, ",\"role\":\"%s\",\"email\":", cm_role_name(u->role));
-	cm_buf_json_str(&b, u->email);
-	cm_buf_puts(&b, ",\"name\":");
-	cm_buf_json_str(&b, u->name);
-	cm_buf_puts(&b, "},\"data\":{}}");
+	cm_buf_puts(&b, "{\"event\":\"heartbeat\",\"sid\":\"queue\",\"user\":");
+	cm_principal_json(&b, u);
+	cm_buf_puts(&b, ",\"data\":{}}");
 	if (cm_svc_call(&peer, CM_MSG_EVENT, u->org, b.data, b.len, 500, &st,
 	    &reply) == -1 || st != CM_ST_OK)
 		cm_log_info("msg=\"agent activity not recorded\" org=%s",
