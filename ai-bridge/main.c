@@ -22,12 +22,6 @@ struct aib	aib_app;
 /* The REST routes of config.c, settings.c and faq.c, in one table. */
 static struct cm_rest_route	aib_routes[40];
 
-static const char *
-aib_address(const struct cm_cfg *cfg)
-{
-	return (cfg->ai_address);
-}
-
 static const struct cm_frame_route aib_frames[] = {
 	{ CM_MSG_SOCKET_OPEN,	aib_socket_open },
 	{ CM_MSG_AI_JOB,	aib_job_frame },
@@ -68,7 +62,6 @@ aib_fini(void *app)
 
 static const struct cm_svc_def aib_def = {
 	.name =		"ai",
-	.address =	aib_address,
 	.frames =	aib_frames,
 	.events =	aib_events,
 	.rest =		aib_routes,

@@ -83,6 +83,7 @@ static void	*svc_thread_main(void *);
 static nng_msg	*svc_serve(struct svc_thread *, nng_msg *);
 static void	 svc_redis_ensure(struct svc_thread *);
 static int	 svc_http(struct svc *);
+static const char *svc_address(const struct svc *);
 static void	 svc_probe(struct svc *);
 
 int
@@ -135,7 +136,7 @@ cm_svc_main(const struct cm_svc_def *def, int argc, char **argv)
 	if (sd_watchdog_enabled(0, &svc.watchdog_usec) <= 0)
 		svc.watchdog_usec = 0;
 	cm_log_notice("msg=listening address=\"%s\" threads=%d",
-	    def->address(&svc.cfg), svc.nthreads);
+	    svc_address(&svc), svc.nthreads);
 	svc_probe(&svc);
 	sd_notify(0, "READY=1");
 	svc_signals(&svc, &set);
@@ -186,7 +187,7 @@ svc_listen(struct svc *s)
 		return (cm_fail("msg=\"nng_rep0_open failed\" err=\"%s\"",
 		    nng_strerror(rv)));
 	if ((s->listen = cm_svc_listen_open(s->sock,
-	    s->def->address(&s->cfg))) == NULL) {
+	    svc_address(s))) == NULL) {
 		nng_close(s->sock);
 		return (-1);
 	}
@@ -489,4 +490,14 @@ svc_probe(struct svc *s)
 	__atomic_store_n(&s->stats.probe_at, cm_mono_ms(), __ATOMIC_RELAXED);
 	if (s->watchdog_usec > 0 && ok && redis)
 		sd_notify(0, "WATCHDOG=1");
+}
+
+/* The NNG address: config key NAME_address (one per service in cfg.c). */
+static const char *
+svc_address(const struct svc *s)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_address", s->def->name);
+	return (cm_cfg_str(&s->cfg, key));
 }

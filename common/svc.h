@@ -84,9 +84,8 @@ struct cm_frame_route {
 };
 
 struct cm_svc_def {
-	const char			*name;	/* "presence", "queue", "ai" */
-	/* Which config key holds this service's NNG address. */
-	const char			*(*address)(const struct cm_cfg *);
+	/* "presence", "queue", "ai": NAME_address is its NNG address. */
+	const char			*name;
 	const struct cm_frame_route	*frames; /* ends with {0, NULL} */
 	const struct cm_event_route	*events; /* ends with {NULL, NULL} */
 	const struct cm_rest_route	*rest;	 /* rest.h; ends with NULLs */

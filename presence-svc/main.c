@@ -7,12 +7,6 @@
 
 static struct pres_app	 pres_app = PRES_APP_INITIALIZER;
 
-static const char *
-pres_address(const struct cm_cfg *cfg)
-{
-	return (cfg->presence_address);
-}
-
 static const struct cm_frame_route pres_frames[] = {
 	{ CM_MSG_SOCKET_OPEN,		pres_socket_open },
 	{ CM_MSG_SOCKET_CLOSE,		pres_socket_close },
@@ -103,7 +97,6 @@ static const struct cm_rest_route pres_rest[] = {
 
 static const struct cm_svc_def pres_def = {
 	.name =		"presence",
-	.address =	pres_address,
 	.frames =	pres_frames,
 	.events =	pres_events,
 	.rest =		pres_rest,

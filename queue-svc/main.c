@@ -6,12 +6,6 @@
  */
 #include "qs.h"
 
-static const char *
-qs_address(const struct cm_cfg *cfg)
-{
-	return (cfg->queue_address);
-}
-
 static const struct cm_frame_route qs_frames[] = {
 	{ CM_MSG_SOCKET_OPEN,	qs_socket_open },
 	{ CM_MSG_SOCKET_CLOSE,	qs_socket_close },
@@ -36,7 +30,6 @@ static const struct cm_event_route qs_events[] = {
 
 static const struct cm_svc_def qs_def = {
 	.name =		"queue",
-	.address =	qs_address,
 	.frames =	qs_frames,
 	.events =	qs_events,
 	.rest =		qs_rest_routes,
