@@ -38,6 +38,18 @@ qs_valid_skill(const char *s)
 	return (qs_valid_word(s, QS_SKILL_MAX, "-_."));
 }
 
+int
+qs_valid_config(const char *s)
+{
+	return (qs_valid_word(s, QS_CONFIG_ID_MAX, "-_."));
+}
+
+int
+qs_valid_id(const char *s)
+{
+	return (qs_valid_word(s, QS_AI_ID_MAX, "-_."));
+}
+
 /*
  * An email is an identity's name in keys and channels: printable ASCII
  * or UTF-8, no blanks, no control characters, at most CM_EMAIL_MAX.

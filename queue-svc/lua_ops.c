@@ -35,7 +35,15 @@ const char qs_lua_send[] =
 "		redis.call('SADD', K(F_ACCESS, cand), me)\n"
 "		redis.call('ZADD', K(F_INDEX), NOW, cand)\n"
 "		redis.call('ZADD', K(F_INDEX, me), NOW, cand)\n"
-"		enqueue(c, skill, 0, NOW)\n"
+"		-- A customer who named a chat config talks to its assistant\n"
+"		-- first (sockets: chat-visitor); else straight to the queue.\n"
+"		local cfgid = redis.call('GET', K(F_VISITOR, me))\n"
+"		if cfgid then\n"
+"			set(c, 'configId', cfgid, 'skill', skill, 'priority', 0)\n"
+"			to_ai(c)\n"
+"		else\n"
+"			enqueue(c, skill, 0, NOW)\n"
+"		end\n"
 "	end\n"
 "	chat = c.chatId\n"
 "else\n"
@@ -59,11 +67,16 @@ const char qs_lua_send[] =
 "		positions(c.skill)\n"
 "		announce(c)\n"
 "		auto_assign()\n"
+"	elseif c.status == 'ai' and c.preview == nil then\n"
+"		set(c, 'preview', cut(text, 200))\n"
 "	end\n"
 "end\n"
 "local m = cjson.decode(stored)\n"
+"-- A resend asks the assistant again: confab-ai answers a message once.\n"
+"local ai = nil\n"
+"if myrole == 'customer' then ai = ai_job(c, m) end\n"
 "return cjson.encode({message = {id = m.id, chatId = m.chatId, seq = m.seq,\n"
-"    ts = m.ts}, duplicate = again})\n";
+"    ts = m.ts}, duplicate = again, _ai = ai})\n";
 
 const char qs_lua_pick[] =
 "-- pick-next: arg 4 the skills to serve (comma list; '' = own + default)\n"
@@ -112,8 +125,10 @@ const char qs_lua_takeover[] =
 "if not has_room(me) then\n"
 "	return fail('AT_CAPACITY', 'you are at your concurrent-chat limit')\n"
 "end\n"
+"local ai = nil\n"
+"if c.status == 'ai' then ai = {cancel = 'takeover', chatId = c.chatId} end\n"
 "assign(c, me, myname, 'chat-takeover', 'takeover')\n"
-"return enc({chat = summary(c)})\n";
+"return enc({chat = summary(c), _ai = ai})\n";
 
 const char qs_lua_transfer[] =
 "-- transfer-chat: arg 4.. chatId, target agent email, target skill, note\n"
@@ -197,11 +212,7 @@ const char qs_lua_resume[] =
 "    by = who(me, myname), agent = who(c.agent, c.agentName)}))\n"
 "release(c, false)\n"
 "unset(c, 'agent', 'agentName')\n"
-"set(c, 'status', 'ai')\n"
-"redis.call('SREM', K(F_ACTIVE), c.chatId)\n"
-"redis.call('SADD', K(F_AI), c.chatId)\n"
-"timer_arm(c)\n"
-"dirty()\n"
+"to_ai(c)\n"
 "auto_assign()\n"
 "return enc({chat = summary(c)})\n";
 
@@ -220,8 +231,10 @@ const char qs_lua_close[] =
 "	return fail('FORBIDDEN', 'only its customer, its agent or an admin '\n"
 "	    .. 'may close it')\n"
 "end\n"
+"local ai = nil\n"
+"if c.status == 'ai' then ai = {cancel = 'closed', chatId = c.chatId} end\n"
 "if c.status ~= 'closed' then\n"
 "	close(c, me, myname, reason)\n"
 "	auto_assign()\n"
 "end\n"
-"return enc({chat = summary(c)})\n";
+"return enc({chat = summary(c), _ai = ai})\n";

@@ -8,9 +8,10 @@
 
 const char qs_lua_sock[] =
 "-- socket-open and socket-close: arg 1.. open (1 | 0), sid, role, email,\n"
-"-- name, skills (comma list, or '-' when the socket named none)\n"
+"-- name, skills (comma list, or '-' when the socket named none), the\n"
+"-- chat config a customer's socket named ('' = none)\n"
 "local open, sid, role, email = arg(1) == '1', arg(2), arg(3), arg(4)\n"
-"local name, sk = arg(5), arg(6)\n"
+"local name, sk, cfgid = arg(5), arg(6), arg(7)\n"
 "local me = role .. ':' .. email\n"
 "local socks = K(F_SOCKETS, me)\n"
 "if not open then\n"
@@ -20,6 +21,9 @@ const char qs_lua_sock[] =
 "end\n"
 "redis.call('SADD', socks, sid)\n"
 "redis.call('ZADD', K(F_CONN), 0, me)\n"
+"if cfgid ~= '' then\n"
+"	redis.call('SET', K(F_VISITOR, me), cfgid, 'EX', CFG.awayttl)\n"
+"end\n"
 "if role ~= 'customer' then\n"
 "	local ak = K(F_AGENT, me)\n"
 "	redis.call('HSET', ak, 'name', name)\n"

@@ -9,6 +9,7 @@
 static const struct cm_frame_route qs_frames[] = {
 	{ CM_MSG_SOCKET_OPEN,	qs_socket_open },
 	{ CM_MSG_SOCKET_CLOSE,	qs_socket_close },
+	{ CM_MSG_AI_RESULT,	qs_ai_result },
 	{ 0,			NULL }
 };
 

@@ -180,6 +180,9 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	if (rv == 0 && strcmp(op->name, "chat-message") == 0 &&
 	    qs_replicated(ctx, res) == -1)
 		return (-1);
+	/* The assistant hears of a message only once it is durable. */
+	if (rv == 0)
+		qs_ai_follow(ctx, u->org, res);
 	return (rv);
 }
 

@@ -13,6 +13,7 @@
  *	call.c		running a script with the common arguments, and its
  *			result as an ack or an HTTP error
  *	sockets.c	SOCKET_OPEN / SOCKET_CLOSE from the gateway
+ *	ai.c		jobs to confab-ai, its answers back
  *	timer.c		the timer thread: inactivity, typing, ghost sockets,
  *			stats-update
  *	rest.c		the REST routes under /chat/conversations, /chat/queue
@@ -32,6 +33,10 @@
 #define QS_CHAT_ID_LEN		20
 #define QS_CHAT_ID_MAX		64
 #define QS_SKILL_MAX		32
+#define QS_CONFIG_ID_MAX	64	/* confab-ai's chat config ids */
+#define QS_AI_ID_MAX		128	/* confab-ai's job and stream ids */
+#define QS_AI_BUBBLES_MAX	32	/* messages in one AI answer */
+#define QS_AI_TEXT_MAX		65536	/* an AI answer, bytes */
 #define QS_SKILLS_MAX		16	/* skills per agent or pick-next */
 #define QS_TAG_MAX		64
 #define QS_NOTE_MAX		4000
@@ -77,6 +82,8 @@ cJSON	*qs_op_event(struct cm_svc_ctx *, const struct cm_event_req *);
 /* args.c: each returns 1 if s is acceptable. */
 int	qs_valid_chat(const char *s);
 int	qs_valid_skill(const char *s);
+int	qs_valid_config(const char *s);	/* a chat config id */
+int	qs_valid_id(const char *s);	/* a confab-ai job or stream id */
 int	qs_valid_email(const char *s);
 /*
  * Writes the skill names of the JSON array list as a comma list into
@@ -131,6 +138,15 @@ int	qs_socket_open(struct cm_svc_ctx *, const struct cm_frame *,
 int	qs_socket_close(struct cm_svc_ctx *, const struct cm_frame *,
 	    const cJSON *, cJSON **);
 
+/*
+ * ai.c: after an op, sends confab-ai what the script asked for in the
+ * body's "_ai" member (a job or a cancel) and removes it from the body.
+ */
+void	qs_ai_follow(struct cm_svc_ctx *, const char *org, struct qs_result *);
+/* CM_MSG_AI_RESULT from confab-ai (cm_frame_fn). */
+int	qs_ai_result(struct cm_svc_ctx *, const struct cm_frame *,
+	    const cJSON *, cJSON **);
+
 /* timer.c: the timer thread (cm_svc_def's init and fini hooks). */
 int	qs_timer_init(const struct cm_cfg *, void *);
 void	qs_timer_fini(void *);
@@ -157,7 +173,8 @@ extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
 			qs_script_update, qs_script_tags, qs_script_view,
 			qs_script_list, qs_script_messages, qs_script_search,
 			qs_script_queue, qs_script_sock, qs_script_sweep,
-			qs_script_timer, qs_script_stats;
+			qs_script_timer, qs_script_stats, qs_script_ai_result,
+			qs_script_ai_queue;
 
 /* lua_*.c: the Lua of the library and of each script. */
 extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
@@ -169,5 +186,6 @@ extern const char qs_lua_view[], qs_lua_list[], qs_lua_messages[],
 		qs_lua_search[], qs_lua_queue_ops[];
 extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],
 		qs_lua_stats[];
+extern const char qs_lua_ai_result[], qs_lua_ai_queue[];
 
 #endif

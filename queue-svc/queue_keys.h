@@ -50,12 +50,16 @@
  *	chat-away:{ORG}:ROLE:EMAIL	string: ms since when the identity
  *					has had no socket; TTL the resume
  *					window (24 h if unlimited)
+ *	chat-visitor:{ORG}:customer:EMAIL string: the chat config the
+ *					customer's socket named
+ *					(auth.context.configId); TTL as
+ *					chat-away
  *	chat-timers:{ORG}		zset: "i:CHATID" (inactivity) and
  *					"t:CHATID|ROLE:EMAIL" (typing) -> due
  *	chat-orgs			set of the orgs with queue-svc state,
  *					for the timer thread (no org tag)
  *
- * No TTLs but chat-away and chat-resolved (48 h): conversations are kept
+ * No TTLs but chat-away, chat-visitor and chat-resolved (48 h): conversations are kept
  * for good until retention exists.
  *
  * Each builder returns a malloc'd key; the caller frees it.
@@ -92,6 +96,7 @@
 #define QS_FAM_SOCKETS	"chat-sockets"
 #define QS_FAM_CONN	"chat-conn"
 #define QS_FAM_AWAY	"chat-away"
+#define QS_FAM_VISITOR	"chat-visitor"
 #define QS_FAM_TIMERS	"chat-timers"
 #define QS_KEY_ORGS	"chat-orgs"
 

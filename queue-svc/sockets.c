@@ -7,6 +7,9 @@
  *    online for routing (chat-agents, chat-skill:*); the skills it serves
  *    come from the socket's auth context { skills: [..] } when given.
  *    presence-svc's status (available | busy | away) is not consulted.
+ *  - the assistant: the chat config a customer's socket names in its
+ *    auth context { configId } (chat-visitor), so that the customer's
+ *    next new conversation starts with that config's assistant.
  *  - offline delivery: when an identity's last socket closes, the time
  *    is kept (chat-away); its next socket gets the messages of its
  *    conversations since then, a little before, as chat-message with
@@ -26,6 +29,7 @@
 static int	 qs_socket(struct cm_svc_ctx *, const struct cm_frame *,
 		    const cJSON *, cJSON **, int);
 static void	 qs_socket_skills(const cJSON *, char *, size_t);
+static const char *qs_socket_config(const cJSON *);
 
 int
 qs_socket_open(struct cm_svc_ctx *ctx, const struct cm_frame *f,
@@ -62,12 +66,29 @@ qs_socket_skills(const cJSON *body, char *out, size_t size)
 	}
 }
 
+/* The chat config id a customer's socket names, "" if none or bad. */
+static const char *
+qs_socket_config(const cJSON *body)
+{
+	const char	*id = cm_json_str(cJSON_GetObjectItemCaseSensitive(
+			    body, "context"), "configId");
+
+	if (id == NULL)
+		return ("");
+	if (!qs_valid_config(id)) {
+		cm_log_info("msg=\"configId ignored\" why=\"not 1 to 64 "
+		    "characters of [A-Za-z0-9._-]\"");
+		return ("");
+	}
+	return (id);
+}
+
 static int
 qs_socket(struct cm_svc_ctx *ctx, const struct cm_frame *f,
     const cJSON *body, cJSON **reply, int open)
 {
 	struct cm_principal	 u;
-	const char		*sid, *why, *args[6];
+	const char		*sid, *why, *args[7];
 	char			 skills[QS_SKILLS_CSV_MAX];
 	redisReply		*r;
 	int			 st = CM_ST_OK;
@@ -94,7 +115,9 @@ qs_socket(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 	args[3] = u.email;
 	args[4] = u.name;
 	args[5] = skills;
-	r = qs_run(ctx, f->org, &qs_script_sock, 6, args);
+	args[6] = open && u.role == CM_ROLE_CUSTOMER ?
+	    qs_socket_config(body) : "";
+	r = qs_run(ctx, f->org, &qs_script_sock, 7, args);
 	if (r == NULL) {
 		*reply = cm_svc_error("UNAVAILABLE", "the queue store is "
 		    "unreachable");

@@ -3,12 +3,7 @@
 // asks, gets a streamed answer stored as one AI message, asks for a
 // human and is queued for a real agent, who takes a later answer over
 // mid-stream and gives the conversation back.
-//
-// PENDING queue-svc (issue 4 wiring): these need queue-svc to send
-// CM_MSG_AI_JOB for a conversation whose customer named a chat config
-// with an assistant, to store CM_MSG_AI_RESULT, and to send the cancel
-// on takeover-chat.  Until it sends jobs, each test checks that and
-// skips with a message saying so; nothing here is faked.
+// queue_ai.test.mjs pins down each rule of this path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -49,27 +44,17 @@ async function say(s, text) {
 	return ack.message;
 }
 
-/** Whether queue-svc handed confab-ai a job for chatId within ms. */
+/** Waits until queue-svc handed confab-ai a job for chatId. */
 async function queueSentJob(chatId, ms = 3000) {
-	try {
-		await waitUntil(async () => (await stack.redis('XRANGE', `${stack.prefix}ai-jobs`, '-', '+')).includes(`"chatId":"${chatId}"`), ms, 'a job');
-		return true;
-	} catch {
-		return false;
-	}
+	await waitUntil(async () => (await stack.redis('XRANGE', `${stack.prefix}ai-jobs`, '-', '+')).includes(`"chatId":"${chatId}"`), ms, 'a job');
 }
 
-const PENDING = 'PENDING queue-svc wiring: it does not send CM_MSG_AI_JOB for AI conversations yet';
-
-test('greeting, a streamed answer stored as one AI message, then a hand-off to a real agent', w(async (t) => {
+test('greeting, a streamed answer stored as one AI message, then a hand-off to a real agent', w(async () => {
 	const s = await widget('newcomer@example.com');
 	await waitUntil(() => s.greetings.length === 1, 5000, 'the greeting');
 	assert.match(s.greetings[0].text, /Ada/);
 	const m = await say(s, 'How long does shipping take?');
-	if (!(await queueSentJob(m.chatId))) {
-		t.skip(PENDING);
-		return;
-	}
+	await queueSentJob(m.chatId);
 	const st = await waitStream(s, m.chatId);
 	assert.match(st.end.text, /Orders ship within one working day/);
 	assert.equal(chunkText(st), st.end.text);
@@ -90,32 +75,36 @@ test('greeting, a streamed answer stored as one AI message, then a hand-off to a
 	s.close();
 }));
 
-test('an agent takes a streaming answer over mid-stream, then resumes the assistant', w(async (t) => {
-	const s = await widget('takeover@example.com');
-	const m = await say(s, 'hello');
-	if (!(await queueSentJob(m.chatId))) {
-		t.skip(PENDING);
-		return;
-	}
-	await waitStream(s, m.chatId);
+test('an agent takes a streaming answer over mid-stream, then resumes the assistant', w(async () => {
 	// A slow assistant, so that the takeover lands mid-stream.
 	const admin = await stack.token({ role: 'admin', email: 'e2e-admin@example.com' });
 	const put = await rest(stack, admin, 'PUT', '/chat/config/demo', {
 		greeting: 'Hi', assistant: { backend: 'faq', name: 'Ada', chunkDelayMs: 500, minScore: 0.1 } });
 	assert.equal(put.status, 200, JSON.stringify(put.body));
+	const s = await widget('takeover@example.com');
 	const agent = await stack.connect({ token: agentToken, orgId: 'demo' });
-	await say(s, 'which payment methods do you accept?');
+	const m = await say(s, 'which payment methods do you accept?');
+	await queueSentJob(m.chatId);
 	await waitUntil(() => [...s.streams.values()].some((x) => x.chatId === m.chatId && !x.events.some((e) => e.event === 'end') &&
 	    x.events.some((e) => e.event === 'chunk')), 8000, 'a stream in progress');
 	const took = await agent.timeout(5000).emitWithAck('takeover-chat', { chatId: m.chatId });
 	assert.equal(took.ok, true, JSON.stringify(took));
+	assert.equal(took.chat.status, 'active');
 	const cut = await waitUntil(() => endedStreams(s, m.chatId).find((x) => x.end.cancelled), 5000, 'the cancelled stream');
 	assert.ok(chunkText(cut).length < 'We accept Visa, Mastercard, PayPal'.length + 40);
+	// With a person in it, the customer's messages reach the person only.
+	await say(s, 'are you a person?');
+	await new Promise((r) => setTimeout(r, 1000));
+	assert.equal(endedStreams(s, m.chatId).length, 1, 'no answer from the assistant while a person holds it');
 	const back = await agent.timeout(5000).emitWithAck('resume-ai', { chatId: m.chatId });
 	assert.equal(back.ok, true, JSON.stringify(back));
-	const before = endedStreams(s, m.chatId).filter((x) => !x.end.cancelled).length;
+	assert.equal(back.chat.status, 'ai');
 	await say(s, 'what are your opening hours?');
-	await waitUntil(() => endedStreams(s, m.chatId).filter((x) => !x.end.cancelled).length > before, 15000, 'an answer after resume-ai');
+	const answer = await waitUntil(() => endedStreams(s, m.chatId).find((x) => !x.end.cancelled), 15000, 'an answer after resume-ai');
+	assert.equal(answer.end.handoff, false, JSON.stringify(answer.end));
+	const stored = await waitUntil(() => s.messages.find((x) => x.from.role === 'ai'), 5000, 'the stored answer');
+	assert.equal(stored.text, answer.end.text);
+	assert.equal(stored.streamId, answer.id, 'the stored message names the stream it was written in');
 	agent.close();
 	s.close();
 }));
