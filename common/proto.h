@@ -52,12 +52,19 @@
  *			beat) or was replaced (new pid) and drop its sockets.
  * CM_MSG_AI_JOB		queue -> ai: {"chatId","configId","customer":{"email",
  *			"name"},"members":["ROLE:EMAIL",..],"messageId","seq",
- *			"text"} -> {} once the job is in ai-bridge's job stream
- *			(durable); the answer comes later as CM_MSG_AI_RESULT.
+ *			"text","agent":"ROLE:EMAIL"|null} ->
+ *			{"accepted":true,"jobId"} once the job is in
+ *			ai-bridge's job stream (durable), or
+ *			{"accepted":false,"reason"} when no assistant answers
+ *			it; the answer comes later as CM_MSG_AI_RESULT.
+ *			Or {"op":"cancel","chatId","reason"} -> {}: a person
+ *			took the conversation over or closed it.
  * CM_MSG_AI_RESULT	ai -> queue: {"chatId","jobId","streamId","text",
- *			"handoff":bool,"reason"} -> {"message":{"id","seq",
- *			"ts"}}: queue-svc stores the finished answer as one
- *			message from.role "ai" (idempotent on jobId) and, on
+ *			"messages":[{"text","streamId"}..]?,"handoff":bool,
+ *			"reason","error"?,"asked","agent"?,"assistant":
+ *			{"name"}} -> {"message":{"id","seq","ts"}} or {}:
+ *			queue-svc stores the answer as messages from.role
+ *			"ai", one per bubble (idempotent on jobId) and, on
  *			handoff, queues the conversation for a human.
  *
  * SOCKET_OPEN and SOCKET_CLOSE go to every service; one with no handler
