@@ -144,6 +144,35 @@ test('a transfer_chat_to_agent call split across chunks hands off with its reaso
 	assert.equal(h.result.text, 'Let me get a colleague.');
 }));
 
+test('through the socket: the model calling transfer_chat_to_agent queues the conversation for a real agent', w(async () => {
+	await useModel('t-sock', 'transfer');
+	const agentToken = await stack.token({ role: 'agent', email: 'oai-agent@example.com', name: 'Agent O' });
+	const agent = await stack.connect({ token: agentToken, orgId: 'demo' });
+	const notified = [];
+	agent.on('queue-notification', (x) => notified.push(x));
+	await waitUntil(async () => (await rest(stack, agentToken, 'GET', '/chat/queue/agents')).body.agents?.some((a) => a.email === 'oai-agent@example.com'),
+	    5000, 'the agent online in queue-svc');
+	const token = await stack.token({ role: 'customer', email: 'oai-sock@example.com', name: 'Sock' });
+	const c = recordStreams(await stack.connect({ auth: { token, orgId: 'demo', context: { configId: 't-sock' } } }));
+	const msgs = [];
+	c.on('chat-message', (m) => msgs.push(m));
+	const ack = await c.timeout(5000).emitWithAck('chat-message', { text: 'I was charged twice!', clientMsgId: 'sock-1' });
+	assert.equal(ack.ok, true, JSON.stringify(ack));
+	const chatId = ack.message.chatId;
+	const st = await waitStream(c, chatId, 15000);
+	assert.equal(st.end.handoff, true);
+	await waitUntil(() => notified.some((x) => x.chatId === chatId), 8000, 'the queue-notification');
+	const ai = await waitUntil(() => msgs.find((m) => m.from.role === 'ai'), 5000, 'the stored answer');
+	assert.equal(ai.text, 'Let me get a colleague.');
+	const sys = await waitUntil(() => msgs.find((m) => m.from.role === 'system'), 5000, 'the hand-off message');
+	assert.equal(sys.text, 'Handed over to a person: billing dispute');
+	assert.ok(sys.seq > ai.seq, 'the answer, then the hand-off');
+	const picked = await agent.timeout(5000).emitWithAck('pick-next', {});
+	assert.equal(picked.chat.chatId, chatId, JSON.stringify(picked));
+	agent.close();
+	c.close();
+}));
+
 test('search_faq: the bridge answers the tool from the FAQ, then the model answers', w(async () => {
 	await useModel('f1', 'faq');
 	const before = fx.requests.length;
