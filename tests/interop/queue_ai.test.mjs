@@ -16,7 +16,7 @@ const run = promisify(execFile);
 let stack, queue, admin;
 
 before(async () => {
-	stack = await Stack.start({ name: 'queue-ai', config: { ai_debounce_ms: 0 } });
+	stack = await Stack.start({ name: 'queue-ai', config: { ai_debounce_ms: 0, ai_job_claim_ms: 1500 } });
 	await run(path.join(BIN, 'confab-ai'), ['-c', stack.confPath, '--seed-demo']);
 	queue = await NngReq.connect(stack.config.queue_address);
 	admin = await stack.token({ role: 'admin', email: 'qa-admin@example.com' });
@@ -142,6 +142,26 @@ test('taking over or closing an AI conversation tells confab-ai to stop', w(asyn
 			ok(await emit(c, 'close-chat', {}), 'close');
 		await waitUntil(() => new RegExp(`msg="ai cancelled" org=demo chat=${m.chatId} reason="${how}"`).test(stack.logText('ai')),
 		    5000, `confab-ai to log the ${how} cancel`);
+	}
+}));
+
+test('confab-ai or queue-svc SIGKILLed while an answer is written: the customer gets it stored exactly once', w(async () => {
+	const put = await api(stack, admin, 'PUT', '/chat/config/slow', {
+		assistant: { backend: 'faq', name: 'Ada', chunkDelayMs: 150, minScore: 0.1 } });
+	assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+	for (const victim of ['ai', 'queue']) {
+		const c = await customer(`qa-kill-${victim}@example.com`, 'slow');
+		c.streamed = 0;
+		c.on('chat-stream', (x) => { if (x.event === 'chunk') c.streamed++; });
+		const m = ok(await emit(c, 'chat-message', { text: 'which payment methods do you accept?', clientMsgId: 'k1' }), 'send').message;
+		await waitUntil(() => c.streamed > 0, 8000, 'an answer being written');
+		await stack.restart(victim, 'SIGKILL');
+		const answer = await take(c, 'chat-message', (x) => x.from.role === 'ai', 20000);
+		assert.match(answer.text, /Visa/);
+		await sleep(2500);	// a second claim of the job would have answered by now
+		const stored = (await history(m.chatId)).filter((x) => x.from.role === 'ai');
+		assert.equal(stored.length, 1, `${victim}: ${JSON.stringify(stored)}`);
+		assert.equal((await view(m.chatId)).status, 'ai');
 	}
 }));
 
