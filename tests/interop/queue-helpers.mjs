@@ -4,20 +4,24 @@
 import assert from 'node:assert/strict';
 import { waitUntil, whenConnected, sleep } from './harness.mjs';
 
-/** Records every event a socket receives, in order. */
+/** Records every event a socket receives, in order, with when it came. */
 export function record(s) {
 	s.events = [];
-	s.onAny((ev, arg) => s.events.push({ ev, arg }));
+	s.onAny((ev, arg) => s.events.push({ ev, arg, at: Date.now() }));
 	return s;
 }
 
-/** Waits for (and removes) the first recorded `ev` matching pred. */
-export async function take(s, ev, pred = () => true, ms = 5000) {
-	const hit = await waitUntil(() => {
+/** Waits for (and removes) the first recorded `ev` matching pred: { ev, arg, at }. */
+export async function takeEvent(s, ev, pred = () => true, ms = 5000) {
+	return waitUntil(() => {
 		const i = s.events.findIndex((e) => e.ev === ev && pred(e.arg));
 		return i >= 0 ? s.events.splice(i, 1)[0] : null;
 	}, ms, `'${ev}' (recent: ${JSON.stringify(s.events.slice(-4))})`, 20);
-	return hit.arg;
+}
+
+/** The same, resolving with the event's argument. */
+export async function take(s, ev, pred, ms) {
+	return (await takeEvent(s, ev, pred, ms)).arg;
 }
 
 /** Fails if a matching `ev` arrives within ms. */

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, waitUntil, whenConnected, sleep } from './harness.mjs';
+import { record, take, none, emit, ok, api as apiOn } from './queue-helpers.mjs';
 
 let stack;
 const tokens = {};
@@ -32,13 +33,7 @@ after(async () => {
 });
 
 const w = (fn) => (t) => stack.wrap(fn)(t);
-
-/** Records every event a socket receives, in order. */
-function record(s) {
-	s.events = [];
-	s.onAny((ev, arg) => s.events.push({ ev, arg }));
-	return s;
-}
+const api = (...a) => apiOn(stack, ...a);
 
 /** A socket that records from before it connects (events may come with the CONNECT). */
 async function open(opts) {
@@ -47,33 +42,6 @@ async function open(opts) {
 	return s;
 }
 
-/** Waits for (and removes) the first recorded `ev` matching pred. */
-async function take(s, ev, pred = () => true, ms = 5000) {
-	const hit = await waitUntil(() => {
-		const i = s.events.findIndex((e) => e.ev === ev && pred(e.arg));
-		return i >= 0 ? s.events.splice(i, 1)[0] : null;
-	}, ms, `'${ev}' (recent: ${JSON.stringify(s.events.slice(-4))})`, 20);
-	return hit.arg;
-}
-
-/** Fails if a matching `ev` arrives within ms. */
-async function none(s, ev, pred = () => true, ms = 400) {
-	await sleep(ms);
-	const hit = s.events.find((e) => e.ev === ev && pred(e.arg));
-	assert.equal(hit, undefined, `unexpected '${ev}': ${JSON.stringify(hit)}`);
-}
-
-const emit = (s, ev, arg) => s.timeout(5000).emitWithAck(ev, arg);
-
-/** A REST call; resolves with { status, body }. */
-async function api(token, method, path, body) {
-	const res = await fetch(stack.url + path, {
-		method,
-		headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-		body: body ? JSON.stringify(body) : undefined,
-	});
-	return { status: res.status, body: await res.json() };
-}
 
 /*
  * An agent socket, once queue-svc has it online (SOCKET_OPEN reaches
@@ -90,11 +58,6 @@ async function agent(key, skills) {
 		return me && (!skills || skills.every((k) => me.skills.includes(k)));
 	}, 5000, `${email} online in queue-svc`);
 	return s;
-}
-
-function ok(ack, what) {
-	assert.equal(ack && ack.ok, true, `${what}: ${JSON.stringify(ack)}`);
-	return ack;
 }
 
 function refused(ack, code, what) {

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, waitUntil, whenConnected, sleep } from './harness.mjs';
+import { record, take, emit, ok, api as apiOn, who as whoOn } from './queue-helpers.mjs';
 
 let stack;
 
@@ -25,51 +26,13 @@ after(async () => {
 });
 
 const w = (fn) => (t) => stack.wrap(fn)(t);
-const emit = (s, ev, arg, ms = 8000) => s.timeout(ms).emitWithAck(ev, arg);
-
-function record(s) {
-	s.events = [];
-	s.onAny((ev, arg) => s.events.push({ ev, arg }));
-	return s;
-}
-
-async function take(s, ev, pred = () => true, ms = 5000) {
-	const hit = await waitUntil(() => {
-		const i = s.events.findIndex((e) => e.ev === ev && pred(e.arg));
-		return i >= 0 ? s.events.splice(i, 1)[0] : null;
-	}, ms, `'${ev}' (recent: ${JSON.stringify(s.events.slice(-4))})`, 20);
-	return hit.arg;
-}
-
-async function api(token, method, path, body) {
-	const headers = { authorization: `Bearer ${token}` };
-	if (body) headers['content-type'] = 'application/json';
-	const res = await fetch(stack.url + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-	return { status: res.status, body: await res.json() };
-}
+const api = (...a) => apiOn(stack, ...a);
+const who = (role, email, org = 'demo') => whoOn(stack, { org, role, email });
 
 /* A GET whose body is not JSON (text and CSV transcripts). */
 async function raw(token, path) {
 	const res = await fetch(stack.url + path, { headers: { authorization: `Bearer ${token}` } });
 	return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
-}
-
-async function who(role, email, org = 'demo') {
-	const token = await stack.token({ org, role, email, name: email.split('@')[0] });
-	const s = record(stack.socket({ auth: { token, orgId: org } }));
-	await whenConnected(s);
-	s.token = token;
-	if (role !== 'customer')
-		await waitUntil(async () => {
-			const { body } = await api(token, 'GET', '/chat/queue/agents');
-			return body.agents && body.agents.some((a) => a.email === email);
-		}, 5000, `${email} online in queue-svc`);
-	return s;
-}
-
-function ok(ack, what) {
-	assert.equal(ack && ack.ok, true, `${what}: ${JSON.stringify(ack)}`);
-	return ack;
 }
 
 let cust, agent, admin, chatId;

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, waitUntil, whenConnected, sleep } from './harness.mjs';
+import { record, take, emit, ok, api as apiOn, who as whoOn } from './queue-helpers.mjs';
 
 let stack;
 
@@ -26,49 +27,8 @@ after(async () => {
 });
 
 const w = (fn) => (t) => stack.wrap(fn)(t);
-const emit = (s, ev, arg) => s.timeout(8000).emitWithAck(ev, arg);
-
-function record(s) {
-	s.events = [];
-	s.onAny((ev, arg) => s.events.push({ ev, arg }));
-	return s;
-}
-
-async function take(s, ev, pred = () => true, ms = 5000) {
-	const hit = await waitUntil(() => {
-		const i = s.events.findIndex((e) => e.ev === ev && pred(e.arg));
-		return i >= 0 ? s.events.splice(i, 1)[0] : null;
-	}, ms, `'${ev}' (recent: ${JSON.stringify(s.events.slice(-4))})`, 20);
-	return hit.arg;
-}
-
-async function api(token, method, path, body, org) {
-	const headers = { authorization: `Bearer ${token}` };
-	if (body) headers['content-type'] = 'application/json';
-	const res = await fetch(stack.url + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-	return { status: res.status, body: await res.json() };
-}
-
-/** A recording socket of a new identity; agents wait until queue-svc has them online. */
-async function who(org, role, email, skills) {
-	const token = await stack.token({ org, role, email, name: email.split('@')[0] });
-	const auth = { token, orgId: org };
-	if (skills) auth.context = { skills };
-	const s = record(stack.socket({ auth }));
-	await whenConnected(s);
-	s.token = token;
-	if (role !== 'customer')
-		await waitUntil(async () => {
-			const { body } = await api(token, 'GET', '/chat/queue/agents');
-			return body.agents && body.agents.some((a) => a.email === email);
-		}, 5000, `${email} online in queue-svc`);
-	return s;
-}
-
-function ok(ack, what) {
-	assert.equal(ack && ack.ok, true, `${what}: ${JSON.stringify(ack)}`);
-	return ack;
-}
+const api = (token, method, path, body) => apiOn(stack, token, method, path, body);
+const who = (org, role, email, skills) => whoOn(stack, { org, role, email, context: skills ? { skills } : undefined });
 
 test('two agents racing pick-next never get the same conversation', w(async () => {
 	const N = 120;
