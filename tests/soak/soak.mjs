@@ -6,7 +6,9 @@
 // random moments and restarts Redis (AOF on).  A few more customers
 // ("quiet") get one answer from their agent and then say nothing, so
 // that the short inactivity timers of this stack must warn and close
-// their conversations during the chaos.  At the end it compares what
+// their conversations during the chaos.  Two more ("ai") named the
+// demo chat config: the assistant answers their questions, through
+// confab-ai and queue-svc being killed too.  At the end it compares what
 // every sender had acknowledged with the conversation histories and with
 // what the other side received (the agent for a customer's messages, the
 // customer's tabs for an agent's), and prints one line per figure.
@@ -20,13 +22,20 @@
 // acknowledged, conversations never assigned).  Messages that reached
 // the other side neither live nor replayed are counted, not failed: they
 // are in the history, and live delivery is at most once.
-import { Stack, sleep, waitUntil } from '../interop/harness.mjs';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Stack, BIN, sleep, waitUntil } from '../interop/harness.mjs';
 
 const seconds = Number(process.argv[2] || 120);
 const ncustomers = Number(process.argv[3] || 16);
 const nquiet = Math.max(2, Math.ceil(ncustomers / 4));
 const MAX_CHATS = 4;			// agent_max_chats: replay covers 5 conversations
 const nagents = Math.ceil((ncustomers + nquiet) / MAX_CHATS) + 1;
+const NAI = 2;				// customers of the assistant
+const AI_ASK_EVERY_MS = 1500;
+const AI_QUESTIONS = ['How long does shipping take?', 'Which payment methods do you accept?',
+	'What are your opening hours?', 'How do I return an item?'];
 const SEND_EVERY_MS = 250;
 const ACK_MS = 3000;
 const PRESENCE_BOUND_MS = 15000;	// worker timeout + sweep, see README
@@ -52,9 +61,10 @@ const stack = await Stack.start({
 		rate_limit_chat_per_minute: 0, rate_limit_events_per_minute: 0,
 		ping_interval_ms: 2000, ping_timeout_ms: 2000,
 		inactivity_warning_s: WARN_S, inactivity_close_s: CLOSE_S,
-		agent_max_chats: MAX_CHATS, auto_assign: 0,
+		agent_max_chats: MAX_CHATS, auto_assign: 0, ai_debounce_ms: 200, ai_job_claim_ms: 2000,
 	},
 });
+await promisify(execFile)(path.join(BIN, 'confab-ai'), ['-c', stack.confPath, '--seed-demo']);
 const figures = {};
 let failed = false;
 try {
@@ -79,6 +89,12 @@ async function run() {
 		const tabs = (quiet ? [0] : [0, 1]).map(() => openTab(token));
 		customers.push({ role: 'customer', email, token, tabs, quiet, acked: new Map(), seq: 0, chats: new Set() });
 	}
+	for (let i = 0; i < NAI; i++) {
+		const email = `asks${i}@example.com`;
+		const token = await stack.token({ role: 'customer', email });
+		const tab = openTab(token, { configId: 'demo' });
+		customers.push({ role: 'customer', email, token, tabs: [tab], ai: true, acked: new Map(), seq: 0, chats: new Set() });
+	}
 	const agents = [];
 	for (let i = 0; i < nagents; i++) {
 		const email = `agent${i}@example.com`;
@@ -94,10 +110,12 @@ async function run() {
 
 	// Every customer opens a conversation (no chaos yet).
 	const convs = new Map();	// chatId -> { chatId, customer, agent, quiet }
-	await Promise.all(customers.map(async (c) => {
+	await Promise.all(customers.filter((c) => !c.ai).map(async (c) => {
 		const ack = await send(c, 0, { text: `open ${c.email}` }, () => false);
 		convs.set(ack.message.chatId, { chatId: ack.message.chatId, customer: c, agent: null, quiet: c.quiet });
 	}));
+	const askers = customers.filter((c) => c.ai);
+	await Promise.all(askers.map((c) => send(c, 0, { text: AI_QUESTIONS[0] }, () => false)));
 
 	let stop = false;
 	const t0 = runStart = Date.now();
@@ -115,8 +133,9 @@ async function run() {
 		const busy = [...convs.values()].filter((v) => !v.quiet);
 		for (const v of busy) v.agent.chats.push(v);
 		const senders = [
-			...customers.filter((c) => !c.quiet).map((c) => customerSender(c, () => stop)),
+			...customers.filter((c) => !c.quiet && !c.ai).map((c) => customerSender(c, () => stop)),
 			...agents.map((a) => agentSender(a, () => stop)),
+			...askers.map((c) => aiAsker(c, () => stop)),
 		];
 		await sleep(Math.max(0, seconds * 1000 - (Date.now() - t0)));
 		stop = true;
@@ -181,6 +200,20 @@ async function run() {
 		for (const [, m] of a.acked)
 			for (const t of convs.get(m.chatId).customer.tabs) tally(t, `${m.chatId}/${m.id}`, 'cuLive', 'cuLate', 'cuMissed');
 
+	// The assistant: its answers (one per question at most; a second
+	// answer to one job would count as stored twice above).
+	const ai = { asked: 0, answers: 0, live: 0, queued: 0 };
+	for (const c of askers) {
+		ai.asked += c.acked.size;
+		for (const id of c.chats) {
+			const h = convs.get(id).history;
+			ai.answers += h.filter((m) => m.role === 'ai').length;
+			const st = await rest(admin, `/chat/conversations/${id}`);
+			if (st?.chat?.status === 'queued') ai.queued++;
+		}
+		ai.live += c.tabs[0].aiAnswers;
+	}
+
 	// Timers: each quiet conversation must have been warned and closed;
 	// each silence over the warning delay in a busy one must have been warned.
 	const tm = timerCheck(convs);
@@ -194,6 +227,8 @@ async function run() {
 	figures['agent messages at the customer\'s tabs: delivered live'] = d.cuLive;
 	figures['agent messages at the customer\'s tabs: delivered late after reconnect (replayed)'] = d.cuLate;
 	figures['agent messages at the customer\'s tabs: not delivered (stored, in the history)'] = d.cuMissed;
+	figures['assistant: questions acked, answers stored, answers received live, conversations handed to the queue'] =
+	    `${ai.asked}, ${ai.answers}, ${ai.live}, ${ai.queued} of ${askers.reduce((n, c) => n + c.chats.size, 0)}`;
 	figures['delivered live to the other tab'] = d.tabLive;
 	figures['delivered late to the other tab (replayed)'] = d.tabLate;
 	figures['not delivered to the other tab (it was reconnecting; stored, in the history)'] = d.tabMissed;
@@ -216,7 +251,7 @@ async function run() {
 	    tm.spurious.length + (tm.spurious.length ? ` (${tm.spurious.slice(0, 6).join('; ')})` : '');
 	figures['busy conversations closed by inactivity (a chaos outage over inactivity_close_s)'] = tm.busyClosed;
 	figures['chaos actions'] = chaosLog.join(', ');
-	failed = lost > 0 || twice > 0 || left !== 0 || acked === 0 || tm.lost > 0 || tm.spurious.length > 0;
+	failed = lost > 0 || twice > 0 || left !== 0 || acked === 0 || tm.lost > 0 || tm.spurious.length > 0 || ai.answers === 0;
 }
 
 /** The timers that were due, and those that did not fire. */
@@ -281,14 +316,16 @@ function timerCheck(convs) {
 	return r;
 }
 
-function openTab(token) {
-	const s = stack.socket({ token, orgId: 'demo', reconnectionDelay: 200, reconnectionDelayMax: 1000 });
+function openTab(token, context) {
+	const s = stack.socket({ auth: { token, orgId: 'demo', ...(context ? { context } : {}) }, reconnectionDelay: 200, reconnectionDelayMax: 1000 });
 	s.received = new Map();	// "chatId/id" -> 'live' | 'late'
+	s.aiAnswers = 0;
 	s.timerEvents = new Set();	// "chatId event"
 	for (const ev of ['inactivity-warning', 'chat-closed'])
 		s.on(ev, (e) => s.timerEvents.add(`${e.chatId} ${ev}`));
 	s.on('chat-message', (m) => {
 		const key = `${m.chatId}/${m.id}`;
+		if (m.from?.role === 'ai' && !m.replayed) s.aiAnswers++;
 		if (!m.replayed) s.received.set(key, 'live');
 		else if (!s.received.has(key)) s.received.set(key, 'late');
 	});
@@ -342,6 +379,14 @@ async function customerSender(c, stopped) {
 	while (!stopped()) {
 		await send(c, rand(2), {}, stopped);
 		await sleep(SEND_EVERY_MS);
+	}
+}
+
+/** A customer of the assistant asks a question now and then. */
+async function aiAsker(c, stopped) {
+	for (let i = 1; !stopped(); i++) {
+		await sleep(AI_ASK_EVERY_MS);
+		await send(c, 0, { text: AI_QUESTIONS[i % AI_QUESTIONS.length] }, stopped);
 	}
 }
 
