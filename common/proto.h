@@ -24,6 +24,12 @@
 #define CM_PROTO_VERSION	1
 #define CM_FRAME_HDR_LEN	16
 #define CM_ORG_MAX		64
+/*
+ * A watch-chat lasts this long unless the console sends it again; the
+ * visitor's heartbeat (presence-svc) and the live copy of the
+ * conversation (queue-svc) both end then.
+ */
+#define CM_WATCH_TTL_S		120
 
 /*
  * Message types and their JSON bodies.  "user" is always the verified

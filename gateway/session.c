@@ -39,7 +39,7 @@ static const struct {
 	{ "page-view",		GW_SVC_PRESENCE },
 	{ "visitor-state",	GW_SVC_PRESENCE },
 	{ "heartbeat",		GW_SVC_PRESENCE },
-	{ "watch-chat",		GW_SVC_PRESENCE },
+	{ "watch-chat",		GW_SVC_QUEUE },	/* which hands it to presence */
 	{ "room-join",		GW_SVC_PRESENCE },
 	{ "room-leave",		GW_SVC_PRESENCE },
 	{ "room-presence",	GW_SVC_PRESENCE },

@@ -1,7 +1,7 @@
 /*
  * The scripts that change a conversation without moving it: typing,
  * edit-message and delete-message, rate-chat, update-chat (priority and
- * skill), tags and notes.  Arguments as in lua_ops.c.
+ * skill), tags and notes, watch-chat.  Arguments as in lua_ops.c.
  */
 #include "qs.h"
 
@@ -204,3 +204,24 @@ const char qs_lua_tags[] =
 "for _, n in ipairs(h) do table.insert(notes, cjson.decode(n)) end\n"
 "table.sort(notes, function(a, b) return a.id < b.id end)\n"
 "return cjson.encode({notes = notes})\n";
+
+const char qs_lua_watch[] =
+"-- watch-chat: arg 4.. chatId, watching (1 | 0).  A staff member who may\n"
+"-- read the conversation (see can_read: admins, managers, agents who were\n"
+"-- in it, any agent while it waits) gets its events live, read only, for\n"
+"-- CFG.watch ms unless the console watches again.  An unknown chatId is\n"
+"-- no error: presence-svc's watch (the visitor's heartbeat) needs none.\n"
+"local me, myname, myrole = arg(1), arg(2), arg(3)\n"
+"local chat, on = arg(4), arg(5) == '1'\n"
+"local c = conv(chat)\n"
+"if c == nil then return '{\"live\":false}' end\n"
+"local wk = K(F_WATCHERS, chat)\n"
+"redis.call('ZREMRANGEBYSCORE', wk, '-inf', NOW)\n"
+"local live = on and c.status ~= 'closed' and can_read(c, me, myrole)\n"
+"if live then\n"
+"	redis.call('ZADD', wk, NOW + CFG.watch, me)\n"
+"	redis.call('PEXPIRE', wk, CFG.watch)\n"
+"else\n"
+"	redis.call('ZREM', wk, me)\n"
+"end\n"
+"return cjson.encode({live = live, customer = c.customerEmail})\n";

@@ -221,5 +221,6 @@ const char qs_lua_queue[] =
 "	sys(c.chatId, text)\n"
 "	pub_members(c.chatId, 'chat-closed', cjson.encode({chatId = c.chatId,\n"
 "	    by = who(by, byname), reason = reason}))\n"
+"	redis.call('DEL', K(F_WATCHERS, c.chatId))\n"
 "	dirty()\n"
 "end\n";

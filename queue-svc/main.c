@@ -25,6 +25,7 @@ static const struct cm_event_route qs_events[] = {
 	{ "edit-message",	qs_op_event },
 	{ "delete-message",	qs_op_event },
 	{ "rate-chat",		qs_op_event },
+	{ "watch-chat",		qs_watch_event },	/* then presence-svc */
 	{ "agent-status",	qs_op_event },	/* from presence-svc only */
 	{ NULL,			NULL }
 };

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "svc_call.h"
 #include "ops.h"
 #include "queue_keys.h"
 #include "util.h"
@@ -38,6 +37,7 @@ static const struct qs_op qs_ops[] = {
 	{ "edit-message",	QS_R_ALL,	&qs_script_edit, qs_parse_edit },
 	{ "delete-message",	QS_R_ALL,	&qs_script_edit, qs_parse_delete },
 	{ "rate-chat",		QS_R_CUSTOMER,	&qs_script_rate, qs_parse_rate },
+	{ "watch-chat",		QS_R_STAFF,	&qs_script_watch, qs_parse_watch },
 	/* REST only */
 	{ "update-chat",	QS_R_STAFF,	&qs_script_update, qs_parse_update },
 	{ "tags",		QS_R_STAFF,	&qs_script_tags, qs_parse_tags },
@@ -79,52 +79,6 @@ qs_replicated(struct cm_svc_ctx *ctx, struct qs_result *res)
 	qs_result_error(res, "SERVICE_UNAVAILABLE", "stored, but not yet on "
 	    "enough replicas; retry with the same clientMsgId");
 	return (-1);
-}
-
-/*
- * An agent's last activity (seed 003: connect, accept, send, resolve,
- * transfer) lives in presence-svc, which is told through its heartbeat
- * event on the agent's behalf; at most every QS_ACTIVITY_MS per agent
- * and thread, so that an agent's messages cost it nothing much.
- */
-#define QS_ACTIVITY_MS	5000
-
-static void
-qs_tell_activity(struct cm_svc_ctx *ctx, const struct cm_principal *u,
-    const char *op)
-{
-	static const char *const acts[] = { "chat-message", "pick-next",
-	    "close-chat", "transfer-chat", "takeover-chat", "resume-ai" };
-	static __thread struct cm_svc_peer peer;
-	static __thread char last[CM_EMAIL_MAX + CM_ORG_MAX + 2];
-	static __thread int64_t last_ms;
-	char who[sizeof(last)], *reply = NULL;
-	struct cm_buf b = { 0 };
-	size_t i;
-	int st;
-
-	if (u->role == CM_ROLE_CUSTOMER)
-		return;
-	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
-		if (strcmp(op, acts[i]) == 0)
-			break;
-	if (i == sizeof(acts) / sizeof(acts[0]))
-		return;
-	snprintf(who, sizeof(who), "%s/%s", u->org, u->email);
-	if (strcmp(who, last) == 0 && cm_mono_ms() - last_ms < QS_ACTIVITY_MS)
-		return;
-	cm_strlcpy(last, who, sizeof(last));
-	last_ms = cm_mono_ms();
-	peer.url = ctx->cfg->presence_address;
-	cm_buf_puts(&b, "{\"event\":\"heartbeat\",\"sid\":\"queue\",\"user\":");
-	cm_principal_json(&b, u);
-	cm_buf_puts(&b, ",\"data\":{}}");
-	if (cm_svc_call(&peer, CM_MSG_EVENT, u->org, b.data, b.len, 500, &st,
-	    &reply) == -1 || st != CM_ST_OK)
-		cm_log_info("msg=\"agent activity not recorded\" org=%s",
-		    u->org);
-	free(reply);
-	cm_buf_free(&b);
 }
 
 int
@@ -175,7 +129,7 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	freeReplyObject(r);
 	if (rv == 0) {
 		qs_metrics_op(op->name, res->body);
-		qs_tell_activity(ctx, u, op->name);
+		qs_presence_activity(ctx, u, op->name);
 	}
 	if (rv == 0 && strcmp(op->name, "chat-message") == 0 &&
 	    qs_replicated(ctx, res) == -1)

@@ -54,6 +54,8 @@ const char	*qs_parse_delete(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_rate(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
+const char	*qs_parse_watch(const struct cm_principal *, const cJSON *,
+		    struct qs_args *);
 const char	*qs_parse_update(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_tags(const struct cm_principal *, const cJSON *,

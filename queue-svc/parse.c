@@ -199,6 +199,22 @@ qs_parse_rate(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
+/* watch-chat: chatId, watching (1 | 0); the rest is presence-svc's. */
+const char *
+qs_parse_watch(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why;
+	int		 on;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_data_bool(data, "watching", 1, &on) == -1)
+		return ("watching must be true or false");
+	qs_push(a, on ? "1" : "0");
+	return (NULL);
+}
+
 /* update-chat: chatId, priority ("" = same), skill ("" = same). */
 const char *
 qs_parse_update(const struct cm_principal *u, const cJSON *data,

@@ -199,10 +199,7 @@ qs_parse_settings(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
-/*
- * agent: "agent", the agent's email (path), maxChats ("" = same, "0" =
- * back to agent_max_chats), skills (comma list, "-" = same).
- */
+
 /* agent-status (presence-svc): status available | busy | away. */
 const char *
 qs_parse_status(const struct cm_principal *u, const cJSON *data,
@@ -219,6 +216,11 @@ qs_parse_status(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
+/*
+ * agent: "agent", the agent's email (path), maxChats ("" = same, "0" =
+ * back to agent_max_chats), skills (comma list, "-" = same), isManager
+ * ("" = same, "1", "0").
+ */
 const char *
 qs_parse_agent(const struct cm_principal *u, const cJSON *data,
     struct qs_args *a)
@@ -226,6 +228,7 @@ qs_parse_agent(const struct cm_principal *u, const cJSON *data,
 	const cJSON	*skills;
 	const char	*email;
 	long long	 max;
+	int		 mgr;
 
 	if (qs_opt_str(data, "email", &email) != NULL || !qs_valid_email(email))
 		return ("the path must name an agent's email");
@@ -239,13 +242,15 @@ qs_parse_agent(const struct cm_principal *u, const cJSON *data,
 	else
 		qs_push_num(a, max);
 	skills = cJSON_GetObjectItemCaseSensitive(data, "skills");
-	if (skills == NULL || cJSON_IsNull(skills)) {
+	if (skills == NULL || cJSON_IsNull(skills))
 		qs_push(a, "-");
-		return (NULL);
-	}
-	if (qs_skills_csv(skills, a->list, sizeof(a->list)) == -1)
+	else if (qs_skills_csv(skills, a->list, sizeof(a->list)) == -1)
 		return ("skills must be an array of at most 16 names of 1 to "
 		    "32 characters of [A-Za-z0-9._-]");
-	qs_push(a, a->list);
+	else
+		qs_push(a, a->list);
+	if (qs_data_bool(data, "isManager", -1, &mgr) == -1)
+		return ("isManager must be true or false");
+	qs_push(a, mgr == -1 ? "" : mgr ? "1" : "0");
 	return (NULL);
 }

@@ -14,6 +14,7 @@
  *			result as an ack or an HTTP error
  *	sockets.c	SOCKET_OPEN / SOCKET_CLOSE from the gateway
  *	ai.c		jobs to confab-ai, its answers back
+ *	presence.c	events to presence-svc: activity, watch-chat
  *	timer.c		the timer thread: inactivity, typing, ghost sockets,
  *			stats-update
  *	rest.c		the REST routes under /chat/conversations, /chat/queue
@@ -147,6 +148,14 @@ void	qs_ai_follow(struct cm_svc_ctx *, const char *org, struct qs_result *);
 int	qs_ai_result(struct cm_svc_ctx *, const struct cm_frame *,
 	    const cJSON *, cJSON **);
 
+/*
+ * presence.c: tells presence-svc of an agent's activity (op is the op
+ * that ran); the watch-chat event (cm_event_fn).
+ */
+void	qs_presence_activity(struct cm_svc_ctx *, const struct cm_principal *,
+	    const char *op);
+cJSON	*qs_watch_event(struct cm_svc_ctx *, const struct cm_event_req *);
+
 /* timer.c: the timer thread (cm_svc_def's init and fini hooks). */
 int	qs_timer_init(const struct cm_cfg *, void *);
 void	qs_timer_fini(void *);
@@ -174,14 +183,14 @@ extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
 			qs_script_list, qs_script_messages, qs_script_search,
 			qs_script_queue, qs_script_sock, qs_script_sweep,
 			qs_script_timer, qs_script_stats, qs_script_ai_result,
-			qs_script_ai_queue;
+			qs_script_ai_queue, qs_script_watch;
 
 /* lua_*.c: the Lua of the library and of each script. */
 extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
 extern const char qs_lua_send[], qs_lua_pick[], qs_lua_takeover[],
 		qs_lua_transfer[], qs_lua_resume[], qs_lua_close[];
 extern const char qs_lua_typing[], qs_lua_edit[], qs_lua_rate[],
-		qs_lua_update[], qs_lua_tags[];
+		qs_lua_update[], qs_lua_tags[], qs_lua_watch[];
 extern const char qs_lua_view[], qs_lua_list[], qs_lua_messages[],
 		qs_lua_search[], qs_lua_queue_ops[];
 extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],

@@ -21,6 +21,8 @@
  *	chat-tags:{ORG}:CHATID		set of tags
  *	chat-notes:{ORG}:CHATID		hash: note id -> note JSON
  *	chat-typing:{ORG}:CHATID	hash: "ROLE:EMAIL" -> "sentAt until"
+ *	chat-watchers:{ORG}:CHATID	zset: "ROLE:EMAIL" watching it live ->
+ *					until (ms); TTL CM_WATCH_TTL_S
  *	chat-index:{ORG}		zset: chatId -> createdAt, every chat
  *	chat-index:{ORG}:ROLE:EMAIL	zset: the chats one identity was in
  *
@@ -59,7 +61,7 @@
  *	chat-orgs			set of the orgs with queue-svc state,
  *					for the timer thread (no org tag)
  *
- * No TTLs but chat-away, chat-visitor and chat-resolved (48 h): conversations are kept
+ * No TTLs but chat-away, chat-visitor, chat-watchers and chat-resolved (48 h): conversations are kept
  * for good until retention exists.
  *
  * Each builder returns a malloc'd key; the caller frees it.
@@ -97,6 +99,7 @@
 #define QS_FAM_CONN	"chat-conn"
 #define QS_FAM_AWAY	"chat-away"
 #define QS_FAM_VISITOR	"chat-visitor"
+#define QS_FAM_WATCHERS	"chat-watchers"
 #define QS_FAM_TIMERS	"chat-timers"
 #define QS_KEY_ORGS	"chat-orgs"
 
