@@ -46,9 +46,12 @@
  *			{"refreshed","restored","missing","invalid"}; every
  *			30 s from each gateway worker, to keep the 120 s
  *			socket rows alive and restore rows dropped wrongly.
- * CM_MSG_EVENT		the owning service: {"event","sid","user","data":
- *			ARG|null} -> the ack value itself ({"ok":true,..}
- *			or {"ok":false,"error":{"code","message"}}).
+ * CM_MSG_EVENT		the owning service: {"event","sid","user","context"?,
+ *			"data":ARG|null} -> the ack value itself
+ *			({"ok":true,..} or {"ok":false,"error":{"code",
+ *			"message"}}).  context is the socket's auth.context
+ *			when it has one: a service never depends on having
+ *			seen the socket's SOCKET_OPEN first.
  * CM_MSG_REST		the owning service: {"method","path","query","user",
  *			"body":JSON|null} -> {"status":HTTP,"body":JSON}.
  * CM_MSG_WORKER_HEARTBEAT presence, org "": {"gateway","worker","pid",

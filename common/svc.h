@@ -57,6 +57,7 @@ struct cm_event_req {
 	const char		*sid;	/* borrowed: the Socket.IO socket id */
 	struct cm_principal	 user;	/* from the verified JWT */
 	const cJSON		*data;	/* borrowed; NULL if no argument */
+	const cJSON		*context; /* the socket's auth.context, or NULL */
 };
 
 /*

@@ -120,7 +120,7 @@ req_ping(const struct cm_svc_def *def, struct cm_svc_ctx *ctx,
 }
 
 /*
- * CM_MSG_EVENT: {"event","sid","user":{..},"data"}.  The reply body is
+ * CM_MSG_EVENT: {"event","sid","user":{..},"context"?,"data"}.  The reply body is
  * the ack for the client, so every outcome a client may see, an unknown
  * event included, has status OK; only a request the gateway should
  * never have built is a BAD_FRAME.
@@ -149,6 +149,9 @@ req_event(const struct cm_svc_def *def, struct cm_svc_ctx *ctx,
 	req.data = cJSON_GetObjectItemCaseSensitive(body, "data");
 	if (cJSON_IsNull(req.data))
 		req.data = NULL;
+	req.context = cJSON_GetObjectItemCaseSensitive(body, "context");
+	if (!cJSON_IsObject(req.context))
+		req.context = NULL;
 
 	for (r = def->events; r != NULL && r->event != NULL; r++)
 		if (strcmp(r->event, req.event) == 0)

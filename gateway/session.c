@@ -383,8 +383,10 @@ sio_on_event(struct gw_conn *c, const struct gw_sio_packet *pk)
 	data = arg != NULL ? cJSON_PrintUnformatted(arg) : NULL;
 	cm_buf_puts(&b, "{\"event\":");
 	cm_buf_json_str(&b, name->valuestring);
-	cm_buf_printf(&b, ",\"sid\":\"%s\",\"user\":%s,\"data\":%s}", s->sid,
-	    s->user_json, data != NULL ? data : "null");
+	cm_buf_printf(&b, ",\"sid\":\"%s\",\"user\":%s,", s->sid, s->user_json);
+	if (strcmp(s->context_json, "{}") != 0)
+		cm_buf_printf(&b, "\"context\":%s,", s->context_json);
+	cm_buf_printf(&b, "\"data\":%s}", data != NULL ? data : "null");
 	free(data);
 
 	call = cm_calloc(1, sizeof(*call));

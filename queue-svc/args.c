@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "qs.h"
 #include "util.h"
 
@@ -42,6 +43,21 @@ int
 qs_valid_config(const char *s)
 {
 	return (qs_valid_word(s, QS_CONFIG_ID_MAX, "-_."));
+}
+
+const char *
+qs_context_config(const cJSON *context)
+{
+	const char	*id = cm_json_str(context, "configId");
+
+	if (id == NULL)
+		return ("");
+	if (!qs_valid_config(id)) {
+		cm_log_info("msg=\"configId ignored\" why=\"not 1 to 64 "
+		    "characters of [A-Za-z0-9._-]\"");
+		return ("");
+	}
+	return (id);
 }
 
 int

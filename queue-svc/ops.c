@@ -83,7 +83,8 @@ qs_replicated(struct cm_svc_ctx *ctx, struct qs_result *res)
 
 int
 qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
-    const char *name, const cJSON *data, struct qs_result *res)
+    const char *name, const cJSON *data, const cJSON *context,
+    struct qs_result *res)
 {
 	const struct qs_op	*op = NULL;
 	struct qs_args		 a;
@@ -113,6 +114,7 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	}
 	memset(&a, 0, sizeof(a));
 	a.cfg = ctx->cfg;
+	a.context = context;
 	if ((why = op->parse(u, data, &a)) != NULL) {
 		qs_result_error(res, "BAD_REQUEST", why);
 		return (-1);
@@ -147,7 +149,8 @@ qs_op_event(struct cm_svc_ctx *ctx, const struct cm_event_req *req)
 	struct qs_result	 res;
 	cJSON			*ack, *item;
 
-	if (qs_op_run(ctx, &req->user, req->event, req->data, &res) == -1)
+	if (qs_op_run(ctx, &req->user, req->event, req->data, req->context,
+	    &res) == -1)
 		return (cm_json_error(res.code, res.message));
 	ack = cJSON_CreateObject();
 	cJSON_AddTrueToObject(ack, "ok");

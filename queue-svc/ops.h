@@ -19,6 +19,7 @@ struct qs_args {
 	char			 list[QS_SKILLS_CSV_MAX];
 	char			 cand[QS_CHAT_ID_LEN + 1];
 	const struct cm_cfg	*cfg;
+	const cJSON		*context;	/* the socket's, or NULL */
 };
 
 /* Returns NULL, or why the data is refused (BAD_REQUEST). */

@@ -41,6 +41,7 @@ qs_parse_message(const struct cm_principal *u, const cJSON *data,
 	if (cm_random_id(a->cand, QS_CHAT_ID_LEN) == -1)
 		return ("no random conversation id; retry");
 	qs_push(a, a->cand);
+	qs_push(a, qs_context_config(a->context));
 	return (NULL);
 }
 

@@ -97,7 +97,8 @@ qs_watch_event(struct cm_svc_ctx *ctx, const struct cm_event_req *req)
 	cJSON			*fwd, *ack;
 	const char		*cust;
 
-	if (qs_op_run(ctx, &req->user, req->event, req->data, &res) == -1)
+	if (qs_op_run(ctx, &req->user, req->event, req->data, req->context,
+	    &res) == -1)
 		return (cm_json_error(res.code, res.message));
 	fwd = cJSON_IsObject(req->data) ? cJSON_Duplicate(req->data, 1) :
 	    cJSON_CreateObject();

@@ -71,12 +71,14 @@ void	qs_metrics(const struct cm_cfg *cfg, void *app, struct cm_buf *b);
 
 /* ops.c */
 /*
- * Runs op name for u with the event data or REST data object (borrowed;
- * may be NULL).  Returns 0 with res->body set (caller frees), or -1
- * with the error in res.
+ * Runs op name for u with the event data or REST data object, and the
+ * socket's auth context for an event (both borrowed; may be NULL).
+ * Returns 0 with res->body set (caller frees), or -1 with the error in
+ * res.
  */
 int	qs_op_run(struct cm_svc_ctx *, const struct cm_principal *,
-	    const char *name, const cJSON *data, struct qs_result *res);
+	    const char *name, const cJSON *data, const cJSON *context,
+	    struct qs_result *res);
 /* The cm_event_fn of every client event queue-svc answers. */
 cJSON	*qs_op_event(struct cm_svc_ctx *, const struct cm_event_req *);
 
@@ -85,6 +87,8 @@ int	qs_valid_chat(const char *s);
 int	qs_valid_skill(const char *s);
 int	qs_valid_config(const char *s);	/* a chat config id */
 int	qs_valid_id(const char *s);	/* a confab-ai job or stream id */
+/* The chat config a socket's auth context names: "" if none or bad. */
+const char *qs_context_config(const cJSON *context);
 int	qs_valid_email(const char *s);
 /*
  * Writes the skill names of the JSON array list as a comma list into

@@ -141,7 +141,7 @@ qs_rest_op(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 			qs_rest_set(data, m->query[i], value);
 	if (m->fixed[0] != NULL)
 		qs_rest_set(data, m->fixed[0], m->fixed[1]);
-	if (qs_op_run(ctx, &req->user, m->op, data, &res) == 0)
+	if (qs_op_run(ctx, &req->user, m->op, data, NULL, &res) == 0)
 		cm_rest_ok(rep, m->status, res.body);
 	else
 		cm_rest_error(rep, res.http, res.code, res.message);

@@ -29,7 +29,6 @@
 static int	 qs_socket(struct cm_svc_ctx *, const struct cm_frame *,
 		    const cJSON *, cJSON **, int);
 static void	 qs_socket_skills(const cJSON *, char *, size_t);
-static const char *qs_socket_config(const cJSON *);
 
 int
 qs_socket_open(struct cm_svc_ctx *ctx, const struct cm_frame *f,
@@ -66,23 +65,6 @@ qs_socket_skills(const cJSON *body, char *out, size_t size)
 	}
 }
 
-/* The chat config id a customer's socket names, "" if none or bad. */
-static const char *
-qs_socket_config(const cJSON *body)
-{
-	const char	*id = cm_json_str(cJSON_GetObjectItemCaseSensitive(
-			    body, "context"), "configId");
-
-	if (id == NULL)
-		return ("");
-	if (!qs_valid_config(id)) {
-		cm_log_info("msg=\"configId ignored\" why=\"not 1 to 64 "
-		    "characters of [A-Za-z0-9._-]\"");
-		return ("");
-	}
-	return (id);
-}
-
 static int
 qs_socket(struct cm_svc_ctx *ctx, const struct cm_frame *f,
     const cJSON *body, cJSON **reply, int open)
@@ -115,8 +97,8 @@ qs_socket(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 	args[3] = u.email;
 	args[4] = u.name;
 	args[5] = skills;
-	args[6] = open && u.role == CM_ROLE_CUSTOMER ?
-	    qs_socket_config(body) : "";
+	args[6] = open && u.role == CM_ROLE_CUSTOMER ? qs_context_config(
+	    cJSON_GetObjectItemCaseSensitive(body, "context")) : "";
 	r = qs_run(ctx, f->org, &qs_script_sock, 7, args);
 	if (r == NULL) {
 		*reply = cm_svc_error("UNAVAILABLE", "the queue store is "

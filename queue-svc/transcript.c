@@ -119,7 +119,7 @@ qs_rest_transcript(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	}
 	data = cJSON_CreateObject();
 	cJSON_AddStringToObject(data, "chatId", req->params[0]);
-	if (qs_op_run(ctx, &req->user, "transcript", data, &res) == -1) {
+	if (qs_op_run(ctx, &req->user, "transcript", data, NULL, &res) == -1) {
 		cm_rest_error(rep, res.http, res.code, res.message);
 		cJSON_Delete(data);
 		return;
