@@ -3,6 +3,10 @@
  * has now.  Assignments are queue-svc's data, so presence-svc asks it
  * (GET /chat/queue/agents, as the caller) rather than read its keys.
  * When queue-svc does not answer, activeChats is null: unknown.
+ *
+ * The other things presence-svc tells queue-svc go out here too, on
+ * the same link: an agent's status, and the sockets of a dead gateway
+ * worker (worker.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +18,7 @@
 
 #define PRES_LOAD_TIMEOUT_MS	1000
 
-/* One link per request thread; NNG redials it by itself. */
+/* One link per thread (request threads, the sweeper); NNG redials it. */
 static __thread struct cm_svc_peer pres_queue_peer;
 
 /* The agents array of queue-svc's answer, or NULL; *doc to free. */
@@ -115,4 +119,38 @@ pres_tell_queue_status(struct cm_svc_ctx *ctx, const char *org,
 		    "status=%s", org, status);
 	free(reply);
 	cm_buf_free(&b);
+}
+
+/*
+ * The body is the gateway's own for a close (gateway/session.c,
+ * gw_sio_close): queue-svc cannot tell the two apart, and need not.
+ */
+int
+pres_tell_queue_close(struct cm_svc_ctx *ctx, const char *org,
+    const char *sid, const struct cm_principal *u, const char *reason,
+    int timeout_ms)
+{
+	struct cm_buf b = { 0 };
+	char *reply = NULL;
+	int st, rv = 0;
+
+	pres_queue_peer.url = ctx->cfg->queue_address;
+	cm_buf_puts(&b, "{\"sid\":");
+	cm_buf_json_str(&b, sid);
+	cm_buf_puts(&b, ",\"user\":");
+	cm_principal_json(&b, u);
+	cm_buf_puts(&b, ",\"reason\":");
+	cm_buf_json_str(&b, reason);
+	cm_buf_puts(&b, "}");
+	if (cm_svc_call(&pres_queue_peer, CM_MSG_SOCKET_CLOSE, org, b.data,
+	    b.len, timeout_ms, &st, &reply) == -1)
+		rv = -1;		/* logged */
+	else if (st != CM_ST_OK) {
+		cm_log_warn("msg=\"queue-svc refused a socket close\" "
+		    "org=%s sid=%s status=%d", org, sid, st);
+		rv = -1;
+	}
+	free(reply);
+	cm_buf_free(&b);
+	return (rv);
 }

@@ -68,6 +68,14 @@ void	pres_add_active_chats(struct cm_svc_ctx *, const struct cm_principal *,
 /* load.c: tells queue-svc an agent's new status (its routing needs it). */
 void	pres_tell_queue_status(struct cm_svc_ctx *, const char *org,
 	    const char *role, const char *email, const char *status);
+/*
+ * load.c: sends queue-svc the SOCKET_CLOSE the gateway would have sent
+ * for a socket of a dead worker, waiting at most timeout_ms.  Returns
+ * 0 if queue-svc took it, -1 (logged) if not.
+ */
+int	pres_tell_queue_close(struct cm_svc_ctx *, const char *org,
+	    const char *sid, const struct cm_principal *, const char *reason,
+	    int timeout_ms);
 
 /* api.c */
 cJSON	*pres_event_run(struct cm_svc_ctx *, const struct cm_event_req *,
@@ -143,15 +151,40 @@ int	pres_socket_refresh(struct cm_svc_ctx *, const struct cm_frame *,
 int	pres_worker_heartbeat(struct cm_svc_ctx *, const struct cm_frame *,
 	    const cJSON *, cJSON **);
 
+/* A dropped socket, for queue-svc. */
+struct pres_gone {
+	struct cm_principal	 user;
+	char			 sid[PRES_SID_MAX + 1];
+};
+
+/*
+ * One drop of a worker's sockets.  The caller sets reason: the
+ * SOCKET_CLOSE reason queue-svc is to be told for each dropped socket,
+ * or NULL to tell it nothing; pres_worker_drop() adds to the rest.
+ */
+struct pres_drop {
+	const char		*reason;
+	int			 sockets;	/* dropped */
+	int			 offline;	/* identities gone offline */
+	struct pres_gone	*gone;		/* dropped, if reason */
+	size_t			 ngone, capgone;
+};
+
 /*
  * worker.c: drops the sockets that gateway worker wid ("GW:SLOT")
  * holds, in every org, whose socket row says connectedAt < conn_cutoff
  * (or has no row) and that were last seen at or before seen_cutoff.
- * Adds to *sockets and *offline.  Returns 0, or -1 if Redis failed.
+ * Returns 0, or -1 if Redis failed (what was dropped before is in *d).
  */
 int	pres_worker_drop(struct cm_svc_ctx *, const char *wid,
-	    long long conn_cutoff, long long seen_cutoff, int *sockets,
-	    int *offline);
+	    long long conn_cutoff, long long seen_cutoff, struct pres_drop *d);
+/*
+ * Tells queue-svc of the sockets in d->gone and frees them.  Call it
+ * after every pres_worker_drop() with a reason, failed or not, once the
+ * drop is logged: it may take a while, and presence is done by then.
+ */
+void	pres_worker_tell(struct cm_svc_ctx *, const char *wid,
+	    struct pres_drop *d);
 /*
  * Records that worker GW:SLOT holds sockets of org, so that its death
  * reaches them.  Best effort: the next refresh records it again.

@@ -139,12 +139,18 @@ struct cm_script pres_script_refresh = { .src = PRES_LUA_LIB
  * at or before the last-seen cutoff, and connected before the
  * connectedAt cutoff (or has no row): a replaced worker's successor
  * keeps the sockets it opened itself.
- * Returns { sockets dropped, identities gone offline }.
+ * Returns { sockets dropped, identities gone offline, dropped }, where
+ * dropped lists { sid, role, email, name } (name from the socket row,
+ * else the presence record, else "") for each socket this call took
+ * out of its identity, for the caller to tell queue-svc of.  Not in it:
+ * a socket another sweeper or a close removed first, and a worker-set
+ * member whose socket had already closed (its close raced its open and
+ * missed the worker set): queue-svc had that close from the gateway.
  */
 struct cm_script pres_script_drop = { .src = PRES_LUA_LIB
 "local online = { customer = KEYS[3], agent = KEYS[4], admin = KEYS[5] }\n"
 "local n = (#ARGV - 6) / 3\n"
-"local dropped, offline = 0, 0\n"
+"local dropped, offline, gone = 0, 0, {}\n"
 "for i = 0, n - 1 do\n"
 "	local kb, ab = 6 + 4 * i, 7 + 3 * i\n"
 "	local k = { row = KEYS[kb], ident = KEYS[kb + 1],\n"
@@ -159,10 +165,17 @@ struct cm_script pres_script_drop = { .src = PRES_LUA_LIB
 "	if seen and tonumber(seen) <= tonumber(ARGV[3]) then\n"
 "		local conn = redis.call('HGET', k.row, 'connectedAt')\n"
 "		if not conn or tonumber(conn) < tonumber(ARGV[2]) then\n"
+"			local live = redis.call('SISMEMBER', k.ident, a.sid)\n"
+"			a.name = redis.call('HGET', k.row, 'name') or\n"
+"			    redis.call('HGET', k.pres, 'name') or ''\n"
 "			dropped = dropped + 1\n"
 "			if sock_off(k, a) then offline = offline + 1 end\n"
+"			if live == 1 then\n"
+"				gone[#gone + 1] = { a.sid, a.role, a.email,\n"
+"				    a.name }\n"
+"			end\n"
 "		end\n"
 "	end\n"
 "end\n"
-"return { dropped, offline }\n"
+"return { dropped, offline, gone }\n"
 };

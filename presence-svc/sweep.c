@@ -12,6 +12,11 @@
  * alive, has not listed for the 120 s of a socket row (their close was
  * lost while presence-svc was down for longer than nng_timeout_ms).
  *
+ * The sockets of a dead worker are passed on to queue-svc as closes
+ * (worker.c); unlisted ones are not: their worker is alive and sent
+ * queue-svc their close itself, and a second one, minutes later, would
+ * move the time queue-svc replays missed messages from.
+ *
  * Everything it reads is in Redis, so a restarted presence-svc goes on
  * where the last one stopped.  It declares no worker dead until it has
  * had Redis for a whole timeout itself: beats that could not be stored
@@ -58,13 +63,15 @@ pres_sweep_start(struct cm_svc_ctx *ctx)
 		 * The skeleton frees its config on the way out while
 		 * this thread may still run, so the sweeper keeps its own
 		 * copies of the strings it reads (Redis address and
-		 * password, key prefix); it reads no other string.
+		 * password, key prefix, queue-svc's address); it reads no
+		 * other string.
 		 */
 		sw = cm_calloc(1, sizeof(*sw));
 		sw->cfg = *ctx->cfg;
 		sw->cfg.redis_address = cm_strdup(ctx->cfg->redis_address);
 		sw->cfg.redis_password = cm_strdup(ctx->cfg->redis_password);
 		sw->cfg.key_prefix = cm_strdup(ctx->cfg->key_prefix);
+		sw->cfg.queue_address = cm_strdup(ctx->cfg->queue_address);
 		sw->ctx.cfg = &sw->cfg;
 		sw->ctx.app = app;
 		sw->ctx.thread = -1;
@@ -76,6 +83,7 @@ pres_sweep_start(struct cm_svc_ctx *ctx)
 			free(sw->cfg.redis_address);
 			free(sw->cfg.redis_password);
 			free(sw->cfg.key_prefix);
+			free(sw->cfg.queue_address);
 			free(sw);
 		} else {
 			pthread_detach(tid);
@@ -130,9 +138,10 @@ pres_sweep_workers(struct pres_sweeper *sw, int64_t now)
 	int64_t			 timeout = ctx->cfg->presence_worker_timeout_ms;
 	long long		 cutoff = (long long)(now - timeout);
 	redisReply		*dead;
+	struct pres_drop	 d;
 	char			*key;
 	size_t			 i;
-	int			 rv = 0, socks, offline, forgot;
+	int			 rv = 0, forgot;
 
 	if (now - sw->ready < timeout)
 		return (0);
@@ -146,17 +155,20 @@ pres_sweep_workers(struct pres_sweeper *sw, int64_t now)
 	for (i = 0; rv == 0 && i < dead->elements; i++) {
 		const char	*wid = dead->element[i]->str;
 
-		socks = offline = 0;
-		if (pres_worker_drop(ctx, wid, INT64_MAX, INT64_MAX, &socks,
-		    &offline) == -1) {
+		memset(&d, 0, sizeof(d));
+		d.reason = "gateway worker silent";
+		if (pres_worker_drop(ctx, wid, INT64_MAX, INT64_MAX,
+		    &d) == -1) {
+			pres_worker_tell(ctx, wid, &d);
 			rv = -1;
 			break;
 		}
 		forgot = pres_worker_forget(ctx, wid, cutoff);
-		cm_log(socks > 0 ? CM_LOG_NOTICE : CM_LOG_INFO, "msg=\"worker silent, sockets dropped\" "
+		cm_log(d.sockets > 0 ? CM_LOG_NOTICE : CM_LOG_INFO, "msg=\"worker silent, sockets dropped\" "
 		    "worker=%s silent_ms>%lld sockets_dropped=%d offline=%d "
-		    "forgotten=%d", wid, (long long)timeout, socks, offline,
-		    forgot);
+		    "forgotten=%d", wid, (long long)timeout, d.sockets,
+		    d.offline, forgot);
+		pres_worker_tell(ctx, wid, &d);
 	}
 	freeReplyObject(dead);
 	return (rv);
@@ -170,9 +182,10 @@ pres_sweep_stale(struct pres_sweeper *sw, int64_t now)
 	long long		 seen = (long long)now -
 				    PRES_SOCKET_TTL_S * 1000LL;
 	redisReply		*wids;
+	struct pres_drop	 d = { .reason = NULL };	/* see above */
 	char			*key;
 	size_t			 i;
-	int			 rv = 0, socks = 0, offline = 0;
+	int			 rv = 0;
 
 	/*
 	 * Live sockets are listed every 30 s: give every worker the
@@ -190,10 +203,10 @@ pres_sweep_stale(struct pres_sweeper *sw, int64_t now)
 		rv = -1;
 	for (i = 0; rv == 0 && i < wids->elements; i++)
 		rv = pres_worker_drop(ctx, wids->element[i]->str, INT64_MAX,
-		    seen, &socks, &offline);
-	if (socks > 0)
+		    seen, &d);
+	if (d.sockets > 0)
 		cm_log_notice("msg=\"unlisted sockets dropped\" sockets=%d "
-		    "offline=%d", socks, offline);
+		    "offline=%d", d.sockets, d.offline);
 	freeReplyObject(wids);
 	return (rv);
 }

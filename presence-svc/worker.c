@@ -14,6 +14,17 @@
  * that connected before the new one started) are dropped at once, and
  * each identity that goes offline is announced.  A worker that stops
  * beating is handled by the sweeper (sweep.c), with the same drop.
+ *
+ * A dead worker's sockets never sent SOCKET_CLOSE to queue-svc either,
+ * whose offline delivery (chat-away, the replay on the identity's next
+ * socket) waits for it.  So each socket the drop script removed is
+ * passed on to queue-svc as the close the gateway would have sent,
+ * once the scripts have run and the drop is logged: presence's own
+ * state comes first.  A close queue-svc does not take is logged and not
+ * sent again: its own ghost sweep (queue-svc/timer.c, 20 s) remains the
+ * backstop.  The calls are bounded, PRES_TELL_TIMEOUT_MS each and
+ * PRES_TELL_BUDGET_MS for one worker, so that a slow or dead queue-svc
+ * cannot hold up presence.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,13 +38,17 @@
 
 #define PRES_DROP_BATCH		128
 #define PRES_SLOT_MAX		1023
+#define PRES_TELL_TIMEOUT_MS	1000
+#define PRES_TELL_BUDGET_MS	5000
 
 static int	 pres_drop_org(struct cm_svc_ctx *, const char *,
 		    const char *, const char *, long long, long long,
-		    int *, int *);
+		    struct pres_drop *);
 static int	 pres_drop_batch(struct cm_svc_ctx *, const char *,
 		    const char *, redisReply **, int, long long, long long,
-		    int *, int *);
+		    struct pres_drop *);
+static void	 pres_drop_keep(const char *, const redisReply *,
+		    struct pres_drop *);
 
 int
 pres_worker_heartbeat(struct cm_svc_ctx *ctx, const struct cm_frame *f,
@@ -44,7 +59,8 @@ pres_worker_heartbeat(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 	char		*wid = NULL, pid_s[24], started_s[24], now_s[24];
 	char		*keys[2];
 	redisReply	*r;
-	int		 st, socks = 0, offline = 0;
+	struct pres_drop d = { .reason = "gateway worker replaced" };
+	int		 st, rv;
 
 	gw = cm_json_str(body, "gateway");
 	slot = cJSON_GetObjectItemCaseSensitive(body, "worker");
@@ -89,14 +105,18 @@ pres_worker_heartbeat(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 	else if (strcmp(r->element[0]->str, "replaced") == 0 &&
 	    r->elements == 2) {
 		/* Sockets the new process opened itself stay. */
-		if (pres_worker_drop(ctx, wid, (long long)started->valuedouble,
-		    INT64_MAX, &socks, &offline) == -1) {
+		rv = pres_worker_drop(ctx, wid, (long long)started->valuedouble,
+		    INT64_MAX, &d);
+		if (rv == 0)
+			cm_log_notice("msg=\"worker replaced\" worker=%s "
+			    "old=\"%s\" pid=%s sockets_dropped=%d offline=%d",
+			    wid, r->element[1]->str, pid_s, d.sockets,
+			    d.offline);
+		pres_worker_tell(ctx, wid, &d);
+		if (rv == -1) {
 			st = pres_redis_status(NULL, "heartbeat", reply);
 			goto out;
 		}
-		cm_log_notice("msg=\"worker replaced\" worker=%s old=\"%s\" "
-		    "pid=%s sockets_dropped=%d offline=%d", wid,
-		    r->element[1]->str, pid_s, socks, offline);
 	}
 	*reply = cJSON_CreateObject();
 out:
@@ -131,8 +151,7 @@ pres_worker_note_org(struct cm_svc_ctx *ctx, const char *gw,
 
 int
 pres_worker_drop(struct cm_svc_ctx *ctx, const char *wid,
-    long long conn_cutoff, long long seen_cutoff, int *sockets,
-    int *offline)
+    long long conn_cutoff, long long seen_cutoff, struct pres_drop *d)
 {
 	const char	*colon = strrchr(wid, ':');
 	char		*key, *gw;
@@ -154,7 +173,7 @@ pres_worker_drop(struct cm_svc_ctx *ctx, const char *wid,
 		if (cm_org_valid(orgs->element[i]->str))
 			rv = pres_drop_org(ctx, gw, colon + 1,
 			    orgs->element[i]->str, conn_cutoff, seen_cutoff,
-			    sockets, offline);
+			    d);
 	freeReplyObject(orgs);
 	free(gw);
 	return (rv);
@@ -164,7 +183,7 @@ pres_worker_drop(struct cm_svc_ctx *ctx, const char *wid,
 static int
 pres_drop_org(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
     const char *org, long long conn_cutoff, long long seen_cutoff,
-    int *sockets, int *offline)
+    struct pres_drop *d)
 {
 	char		*key;
 	redisReply	*m;
@@ -182,7 +201,7 @@ pres_drop_org(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
 		if (n > PRES_DROP_BATCH)
 			n = PRES_DROP_BATCH;
 		rv = pres_drop_batch(ctx, org, key, &m->element[i], (int)n,
-		    conn_cutoff, seen_cutoff, sockets, offline);
+		    conn_cutoff, seen_cutoff, d);
 	}
 	if (rv == 0 && m->elements > 0)
 		cm_log_info("msg=\"worker sockets checked\" org=%s "
@@ -201,7 +220,7 @@ pres_drop_org(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
 static int
 pres_drop_batch(struct cm_svc_ctx *ctx, const char *org, const char *wkey,
     redisReply **mem, int n, long long conn_cutoff, long long seen_cutoff,
-    int *sockets, int *offline)
+    struct pres_drop *d)
 {
 	const struct cm_cfg	*cfg = ctx->cfg;
 	struct pres_args	 a = { 0 };
@@ -242,11 +261,12 @@ pres_drop_batch(struct cm_svc_ctx *ctx, const char *org, const char *wkey,
 	r = k > 0 ? pres_args_run(ctx, &pres_script_drop, &a, 5 + 4 * k) :
 	    NULL;
 	if (k > 0 && (!pres_redis_ok(r, "drop") ||
-	    r->type != REDIS_REPLY_ARRAY || r->elements != 2))
+	    r->type != REDIS_REPLY_ARRAY || r->elements != 3))
 		rv = -1;
 	else if (k > 0) {
-		*sockets += (int)r->element[0]->integer;
-		*offline += (int)r->element[1]->integer;
+		d->sockets += (int)r->element[0]->integer;
+		d->offline += (int)r->element[1]->integer;
+		pres_drop_keep(org, r->element[2], d);
 	}
 	freeReplyObject(r);
 	pres_args_free(&a);
@@ -254,6 +274,85 @@ pres_drop_batch(struct cm_svc_ctx *ctx, const char *org, const char *wkey,
 		free(part[3 * i]);
 	free(part);
 	return (rv);
+}
+
+/* An entry { sid, role, email, name } of the drop script's list. */
+static int
+pres_drop_entry_ok(const redisReply *e)
+{
+	size_t	 i;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 4)
+		return (0);
+	for (i = 0; i < 4; i++)
+		if (e->element[i]->type != REDIS_REPLY_STRING)
+			return (0);
+	return (1);
+}
+
+/* Keeps the list of dropped sockets a drop script returned. */
+static void
+pres_drop_keep(const char *org, const redisReply *list, struct pres_drop *d)
+{
+	struct pres_gone	*g;
+	const redisReply	*e;
+	size_t			 i;
+
+	if (d->reason == NULL || list->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i < list->elements; i++) {
+		e = list->element[i];
+		if (!pres_drop_entry_ok(e))
+			continue;
+		if (d->ngone == d->capgone) {
+			d->capgone = d->capgone ? 2 * d->capgone :
+			    PRES_DROP_BATCH;
+			d->gone = reallocarray(d->gone, d->capgone,
+			    sizeof(*d->gone));
+			if (d->gone == NULL)
+				abort();	/* as cm_malloc: no limping */
+		}
+		g = &d->gone[d->ngone];
+		memset(g, 0, sizeof(*g));
+		if (cm_role_parse(e->element[1]->str, &g->user.role) == -1)
+			continue;
+		cm_strlcpy(g->sid, e->element[0]->str, sizeof(g->sid));
+		cm_strlcpy(g->user.org, org, sizeof(g->user.org));
+		cm_strlcpy(g->user.email, e->element[2]->str,
+		    sizeof(g->user.email));
+		cm_strlcpy(g->user.name, e->element[3]->str,
+		    sizeof(g->user.name));
+		d->ngone++;
+	}
+}
+
+void
+pres_worker_tell(struct cm_svc_ctx *ctx, const char *wid,
+    struct pres_drop *d)
+{
+	int64_t		 until = cm_mono_ms() + PRES_TELL_BUDGET_MS, left;
+	size_t		 i, told = 0;
+
+	for (i = 0; i < d->ngone; i++) {
+		if ((left = until - cm_mono_ms()) <= 0)
+			break;
+		if (pres_tell_queue_close(ctx, d->gone[i].user.org,
+		    d->gone[i].sid, &d->gone[i].user, d->reason,
+		    left < PRES_TELL_TIMEOUT_MS ? (int)left :
+		    PRES_TELL_TIMEOUT_MS) == -1)
+			break;		/* queue-svc is down or slow */
+		told++;
+	}
+	if (told < d->ngone)
+		cm_log_warn("msg=\"queue-svc not told of dropped sockets, "
+		    "its ghost sweep will find them\" worker=%s told=%zu "
+		    "untold=%zu", wid, told, d->ngone - told);
+	else if (told > 0)
+		cm_log_info("msg=\"queue-svc told of dropped sockets\" "
+		    "worker=%s told=%zu", wid, told);
+	free(d->gone);
+	d->gone = NULL;
+	d->ngone = d->capgone = 0;
 }
 
 int
