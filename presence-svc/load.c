@@ -128,7 +128,7 @@ pres_tell_queue_status(struct cm_svc_ctx *ctx, const char *org,
 int
 pres_tell_queue_close(struct cm_svc_ctx *ctx, const char *org,
     const char *sid, const struct cm_principal *u, const char *reason,
-    int timeout_ms)
+    int64_t since, int timeout_ms)
 {
 	struct cm_buf b = { 0 };
 	char *reply = NULL;
@@ -141,6 +141,8 @@ pres_tell_queue_close(struct cm_svc_ctx *ctx, const char *org,
 	cm_principal_json(&b, u);
 	cm_buf_puts(&b, ",\"reason\":");
 	cm_buf_json_str(&b, reason);
+	if (since > 0)
+		cm_buf_printf(&b, ",\"since\":%lld", (long long)since);
 	cm_buf_puts(&b, "}");
 	if (cm_svc_call(&pres_queue_peer, CM_MSG_SOCKET_CLOSE, org, b.data,
 	    b.len, timeout_ms, &st, &reply) == -1)

@@ -70,12 +70,14 @@ void	pres_tell_queue_status(struct cm_svc_ctx *, const char *org,
 	    const char *role, const char *email, const char *status);
 /*
  * load.c: sends queue-svc the SOCKET_CLOSE the gateway would have sent
- * for a socket of a dead worker, waiting at most timeout_ms.  Returns
- * 0 if queue-svc took it, -1 (logged) if not.
+ * for a socket of a dead worker, with since (ms, 0 if unknown): the
+ * earliest it may have died, from which the identity missed messages.
+ * Waits at most timeout_ms.  Returns 0 if queue-svc took it, -1
+ * (logged) if not.
  */
 int	pres_tell_queue_close(struct cm_svc_ctx *, const char *org,
 	    const char *sid, const struct cm_principal *, const char *reason,
-	    int timeout_ms);
+	    int64_t since, int timeout_ms);
 
 /* api.c */
 cJSON	*pres_event_run(struct cm_svc_ctx *, const struct cm_event_req *,
@@ -164,6 +166,7 @@ struct pres_gone {
  */
 struct pres_drop {
 	const char		*reason;
+	int64_t			 since;		/* ms: when they may have died */
 	int			 sockets;	/* dropped */
 	int			 offline;	/* identities gone offline */
 	struct pres_gone	*gone;		/* dropped, if reason */

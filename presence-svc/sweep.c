@@ -146,17 +146,18 @@ pres_sweep_workers(struct pres_sweeper *sw, int64_t now)
 	if (now - sw->ready < timeout)
 		return (0);
 	key = pres_key_gw_beats(ctx->cfg);
-	dead = cm_redis_command(ctx, "ZRANGEBYSCORE %s -inf %lld", key,
-	    cutoff);
+	dead = cm_redis_command(ctx, "ZRANGEBYSCORE %s -inf %lld WITHSCORES",
+	    key, cutoff);
 	free(key);
 	if (!pres_redis_ok(dead, "sweep-beats") ||
 	    dead->type != REDIS_REPLY_ARRAY)
 		rv = -1;
-	for (i = 0; rv == 0 && i < dead->elements; i++) {
+	for (i = 0; rv == 0 && i + 1 < dead->elements; i += 2) {
 		const char	*wid = dead->element[i]->str;
 
 		memset(&d, 0, sizeof(d));
 		d.reason = "gateway worker silent";
+		d.since = strtoll(dead->element[i + 1]->str, NULL, 10); /* last beat */
 		if (pres_worker_drop(ctx, wid, INT64_MAX, INT64_MAX,
 		    &d) == -1) {
 			pres_worker_tell(ctx, wid, &d);

@@ -104,7 +104,13 @@ pres_worker_heartbeat(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 		    wid, pid_s);
 	else if (strcmp(r->element[0]->str, "replaced") == 0 &&
 	    r->elements == 2) {
-		/* Sockets the new process opened itself stay. */
+		/*
+		 * Sockets the new process opened itself stay.  The old one
+		 * died before the new one started, and had beaten within
+		 * presence_worker_timeout_ms of it.
+		 */
+		d.since = (int64_t)started->valuedouble -
+		    ctx->cfg->presence_worker_timeout_ms;
 		rv = pres_worker_drop(ctx, wid, (long long)started->valuedouble,
 		    INT64_MAX, &d);
 		if (rv == 0)
@@ -337,7 +343,7 @@ pres_worker_tell(struct cm_svc_ctx *ctx, const char *wid,
 		if ((left = until - cm_mono_ms()) <= 0)
 			break;
 		if (pres_tell_queue_close(ctx, d->gone[i].user.org,
-		    d->gone[i].sid, &d->gone[i].user, d->reason,
+		    d->gone[i].sid, &d->gone[i].user, d->reason, d->since,
 		    left < PRES_TELL_TIMEOUT_MS ? (int)left :
 		    PRES_TELL_TIMEOUT_MS) == -1)
 			break;		/* queue-svc is down or slow */

@@ -13,7 +13,10 @@
  *  - offline delivery: when an identity's last socket closes, the time
  *    is kept (chat-away); its next socket gets the messages of its
  *    conversations since then, a little before, as chat-message with
- *    "replayed": true.
+ *    "replayed": true.  presence-svc sends the SOCKET_CLOSE of a dead
+ *    worker's sockets with "since", the earliest the socket may have
+ *    died: the away time is then that, and an identity that has
+ *    reconnected already gets what it missed replayed at once.
  *
  * Sockets of a gateway worker that died never send SOCKET_CLOSE; the
  * timer's sweep (timer.c) finds them.  Both answer {}.
@@ -70,7 +73,9 @@ qs_socket(struct cm_svc_ctx *ctx, const struct cm_frame *f,
     const cJSON *body, cJSON **reply, int open)
 {
 	struct cm_principal	 u;
-	const char		*sid, *why, *args[7];
+	const cJSON		*since;
+	const char		*sid, *why, *args[8];
+	char			 since_s[24] = "";
 	char			 skills[QS_SKILLS_CSV_MAX];
 	redisReply		*r;
 	int			 st = CM_ST_OK;
@@ -99,7 +104,13 @@ qs_socket(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 	args[5] = skills;
 	args[6] = open && u.role == CM_ROLE_CUSTOMER ? qs_context_config(
 	    cJSON_GetObjectItemCaseSensitive(body, "context")) : "";
-	r = qs_run(ctx, f->org, &qs_script_sock, 7, args);
+	/* A close presence-svc sends for a dead worker says since when. */
+	since = cJSON_GetObjectItemCaseSensitive(body, "since");
+	if (!open && cJSON_IsNumber(since) && since->valuedouble > 0 &&
+	    since->valuedouble < 1e15)
+		snprintf(since_s, sizeof(since_s), "%.0f", since->valuedouble);
+	args[7] = since_s;
+	r = qs_run(ctx, f->org, &qs_script_sock, 8, args);
 	if (r == NULL) {
 		*reply = cm_svc_error("UNAVAILABLE", "the queue store is "
 		    "unreachable");

@@ -122,3 +122,35 @@ test('a message sent while the agent\'s worker was dead is replayed on reconnect
 
 	for (const s of [cust, again]) s.close();
 }));
+
+test('an agent back on another worker before presence-svc drops its frozen one still gets what it missed, replayed', w(async (t) => {
+	const agent = await open(tok.agent);
+	const victim = workerSlot(agent);
+	const cust = await openOn(tok.cust, 1 - victim);
+	const chatId = ok(await emit(cust, 'chat-message', { text: 'frozen 1', clientMsgId: 'frozen-1' }), 'first').message.chatId;
+	ok(await emit(agent, 'takeover-chat', { chatId }), 'the agent holds it');	// whether or not the first test ran
+	ok(await emit(cust, 'chat-message', { text: 'frozen 2', clientMsgId: 'frozen-1b' }), 'second');
+	await take(agent, 'chat-message', (m) => m.chatId === chatId && m.text === 'frozen 2');
+
+	// A stopped worker neither delivers nor beats: the client gives up on
+	// it after the ping timeout and comes back on the other worker, while
+	// presence-svc drops the stopped one's sockets only after
+	// presence_worker_timeout_ms (with "since": its last heartbeat).
+	const pid = await workerPid(victim);
+	const t0 = Date.now();
+	process.kill(pid, 'SIGSTOP');
+	try {
+		const missed = ok(await emit(cust, 'chat-message', { text: 'while frozen', clientMsgId: 'frozen-2' }), 'send').message;
+		await waitEvent(agent, 'disconnect', 8000);
+		const again = await openOn(tok.agent, 1 - victim);
+		t.diagnostic(`back ${Date.now() - t0} ms after the stop`);
+		const got = await take(again, 'chat-message', (m) => m.id === missed.id, 15000);
+		t.diagnostic(`replayed ${got.at - t0} ms after the stop`);
+		assert.equal(got.arg.replayed, true, JSON.stringify(got.arg));
+		assert.ok(got.at - t0 < GHOST_SWEEP_MS, `replayed ${got.at - t0} ms after the stop`);
+		assert.match(stack.logText('presence'), /msg="queue-svc told of dropped sockets" worker=it-crash:\d+/);
+		for (const s of [cust, again]) s.close();
+	} finally {
+		process.kill(pid, 'SIGKILL');	// the master starts a new one
+	}
+}));
