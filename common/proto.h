@@ -40,7 +40,9 @@
  * CM_MSG_SOCKET_OPEN	presence: {"sid","user","ipAddress","userAgent",
  *			"currentUrl","connectedAt":ms,"gateway","worker",
  *			"context":{..}} -> {}
- * CM_MSG_SOCKET_CLOSE	presence: {"sid","user","reason"} -> {}
+ * CM_MSG_SOCKET_CLOSE	presence: {"sid","user","reason"} -> {}; queue too,
+ *			from presence-svc for a dead worker's socket, with
+ *			"since":ms, the earliest it may have died.
  * CM_MSG_SOCKET_REFRESH presence, org "": {"gateway","worker" (both
  *			required),"sockets":[{"sid","user"}..]} ->
  *			{"refreshed","restored","missing","invalid"}; every
