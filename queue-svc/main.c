@@ -26,6 +26,9 @@ static const struct cm_event_route qs_events[] = {
 	{ "delete-message",	qs_op_event },
 	{ "rate-chat",		qs_op_event },
 	{ "watch-chat",		qs_watch_event },	/* then presence-svc */
+	{ "tag-chat",		qs_op_event },
+	{ "support-persons",	qs_op_event },
+	{ "set-preferred-agent", qs_op_event },
 	{ "agent-status",	qs_op_event },	/* from presence-svc only */
 	{ NULL,			NULL }
 };

@@ -38,6 +38,9 @@ static const struct qs_op qs_ops[] = {
 	{ "delete-message",	QS_R_ALL,	&qs_script_edit, qs_parse_delete },
 	{ "rate-chat",		QS_R_CUSTOMER,	&qs_script_rate, qs_parse_rate },
 	{ "watch-chat",		QS_R_STAFF,	&qs_script_watch, qs_parse_watch },
+	{ "tag-chat",		QS_R_STAFF,	&qs_script_tags, qs_parse_tags },
+	{ "support-persons",	QS_R_ALL,	&qs_script_persons, qs_parse_none },
+	{ "set-preferred-agent", QS_R_CUSTOMER,	&qs_script_prefer, qs_parse_prefer },
 	/* REST only */
 	{ "update-chat",	QS_R_STAFF,	&qs_script_update, qs_parse_update },
 	{ "tags",		QS_R_STAFF,	&qs_script_tags, qs_parse_tags },
@@ -116,6 +119,7 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	a.cfg = ctx->cfg;
 	a.context = context;
 	if ((why = op->parse(u, data, &a)) != NULL) {
+		free(a.json);
 		qs_result_error(res, "BAD_REQUEST", why);
 		return (-1);
 	}
@@ -127,6 +131,7 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	for (i = 0; i < (size_t)a.n; i++)
 		argv[3 + i] = a.v[i];
 	r = qs_run(ctx, u->org, op->script, 3 + a.n, argv);
+	free(a.json);
 	rv = qs_result(r, op->name, res);
 	freeReplyObject(r);
 	if (rv == 0) {

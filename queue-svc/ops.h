@@ -20,6 +20,7 @@ struct qs_args {
 	char			 cand[QS_CHAT_ID_LEN + 1];
 	const struct cm_cfg	*cfg;
 	const cJSON		*context;	/* the socket's, or NULL */
+	char			*json;		/* an argument built; freed */
 };
 
 /* Returns NULL, or why the data is refused (BAD_REQUEST). */
@@ -56,6 +57,10 @@ const char	*qs_parse_delete(const struct cm_principal *, const cJSON *,
 const char	*qs_parse_rate(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_watch(const struct cm_principal *, const cJSON *,
+		    struct qs_args *);
+const char	*qs_parse_none(const struct cm_principal *, const cJSON *,
+		    struct qs_args *);
+const char	*qs_parse_prefer(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_update(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);

@@ -216,6 +216,28 @@ qs_parse_watch(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
+/* An op with no arguments (support-persons). */
+const char *
+qs_parse_none(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	return (NULL);
+}
+
+/* set-preferred-agent: the agent's email ("" or null = none). */
+const char *
+qs_parse_prefer(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*email;
+
+	if (qs_opt_str(data, "email", &email) != NULL ||
+	    (email[0] != '\0' && !qs_valid_email(email)))
+		return ("email must be an agent's email, or null for none");
+	qs_push(a, email);
+	return (NULL);
+}
+
 /* update-chat: chatId, priority ("" = same), skill ("" = same). */
 const char *
 qs_parse_update(const struct cm_principal *u, const cJSON *data,

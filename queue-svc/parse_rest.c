@@ -185,17 +185,51 @@ qs_parse_queue(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
-/* settings: "settings", autoAssign ("1" | "0"). */
+/* A boolean setting as "1", "0", or "" when absent (unchanged). */
+static const char *
+qs_setting_bool(const cJSON *data, const char *name, struct qs_args *a)
+{
+	int	 on;
+
+	if (qs_data_bool(data, name, -1, &on) == -1)
+		return ("autoAssign and visitorAgentSelection must be true or "
+		    "false");
+	qs_push(a, on == -1 ? "" : on ? "1" : "0");
+	return (NULL);
+}
+
+/*
+ * settings: "settings", autoAssign, visitorAgentSelection ("1" | "0" |
+ * "" = same), availableTags (JSON array; "" = same, [] = any tag).
+ */
 const char *
 qs_parse_settings(const struct cm_principal *u, const cJSON *data,
     struct qs_args *a)
 {
-	int	 on;
+	const cJSON	*tags, *t;
+	const char	*why;
+	int		 n = 0;
 
-	if (qs_data_bool(data, "autoAssign", -1, &on) == -1 || on == -1)
-		return ("autoAssign must be true or false");
 	qs_push(a, "settings");
-	qs_push(a, on ? "1" : "0");
+	if ((why = qs_setting_bool(data, "autoAssign", a)) != NULL ||
+	    (why = qs_setting_bool(data, "visitorAgentSelection", a)) != NULL)
+		return (why);
+	tags = cJSON_GetObjectItemCaseSensitive(data, "availableTags");
+	if (tags == NULL || cJSON_IsNull(tags)) {
+		qs_push(a, "");
+		return (NULL);
+	}
+	if (!cJSON_IsArray(tags))
+		return ("availableTags must be an array of tags");
+	cJSON_ArrayForEach(t, tags)
+		if (++n > QS_TAGS_POOL_MAX || !cJSON_IsString(t) ||
+		    !qs_valid_text(t->valuestring, QS_TAG_MAX) ||
+		    strchr(t->valuestring, '\n') != NULL)
+			return ("availableTags: at most 200 tags of 1 to 64 "
+			    "bytes on one line");
+	if ((a->json = cJSON_PrintUnformatted(tags)) == NULL)
+		return ("availableTags: out of memory");
+	qs_push(a, a->json);
 	return (NULL);
 }
 

@@ -40,6 +40,7 @@
 #define QS_AI_TEXT_MAX		65536	/* an AI answer, bytes */
 #define QS_SKILLS_MAX		16	/* skills per agent or pick-next */
 #define QS_TAG_MAX		64
+#define QS_TAGS_POOL_MAX	200	/* availableTags */
 #define QS_NOTE_MAX		4000
 #define QS_FEEDBACK_MAX		2000
 #define QS_REASON_MAX		64
@@ -187,7 +188,8 @@ extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
 			qs_script_list, qs_script_messages, qs_script_search,
 			qs_script_queue, qs_script_sock, qs_script_sweep,
 			qs_script_timer, qs_script_stats, qs_script_ai_result,
-			qs_script_ai_queue, qs_script_watch;
+			qs_script_ai_queue, qs_script_watch, qs_script_persons,
+			qs_script_prefer;
 
 /* lua_*.c: the Lua of the library and of each script. */
 extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
@@ -200,5 +202,6 @@ extern const char qs_lua_view[], qs_lua_list[], qs_lua_messages[],
 extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],
 		qs_lua_stats[];
 extern const char qs_lua_ai_result[], qs_lua_ai_queue[];
+extern const char qs_lua_persons[], qs_lua_prefer[];
 
 #endif

@@ -52,6 +52,8 @@
  *	chat-away:{ORG}:ROLE:EMAIL	string: ms since when the identity
  *					has had no socket; TTL the resume
  *					window (24 h if unlimited)
+ *	chat-preferred:{ORG}:customer:EMAIL string: "agent:EMAIL" the
+ *					customer chose; TTL as chat-away
  *	chat-visitor:{ORG}:customer:EMAIL string: the chat config the
  *					customer's socket named
  *					(auth.context.configId); TTL as
@@ -61,7 +63,8 @@
  *	chat-orgs			set of the orgs with queue-svc state,
  *					for the timer thread (no org tag)
  *
- * No TTLs but chat-away, chat-visitor, chat-watchers and chat-resolved (48 h): conversations are kept
+ * No TTLs but chat-away, chat-visitor, chat-preferred, chat-watchers and
+ * chat-resolved (48 h): conversations are kept
  * for good until retention exists.
  *
  * Each builder returns a malloc'd key; the caller frees it.
@@ -100,6 +103,7 @@
 #define QS_FAM_AWAY	"chat-away"
 #define QS_FAM_VISITOR	"chat-visitor"
 #define QS_FAM_WATCHERS	"chat-watchers"
+#define QS_FAM_PREFERRED "chat-preferred"
 #define QS_FAM_TIMERS	"chat-timers"
 #define QS_KEY_ORGS	"chat-orgs"
 

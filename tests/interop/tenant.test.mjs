@@ -307,6 +307,7 @@ const EVENTS = [
 		{ event: 'edit-message', data: (X) => ({ chatId: X[k], seq: 1, text: 'rewritten' }), expect: 'refuse' },
 		{ event: 'delete-message', data: (X) => ({ chatId: X[k], seq: 1 }), expect: 'refuse' },
 		{ event: 'rate-chat', data: (X) => ({ chatId: X[k], rating: 1, feedback: 'hijacked' }), expect: 'refuse' },
+		{ event: 'tag-chat', data: (X) => ({ chatId: X[k], op: 'add', tag: 'hijacked' }), expect: 'refuse' },
 		{ event: 'send-ai-message', data: (X) => ({ chatId: X[k], prompt: 'summarise' }), expect: 'refuse', ai: true },
 	]),
 	// Org B's own conversation handed to org A's agent: that agent is not online in org B.
@@ -324,6 +325,10 @@ const EVENTS = [
 	{ event: 'pick-next', data: (X) => ({ skills: ['default', X.skill] }), roles: ['admin', 'agent'], expect: 'scoped',
 	    check: (a) => assert.equal(a.chat, null) },
 	{ event: 'heartbeat', data: () => ({}), roles: ['customer'], expect: 'scoped' },
+	{ event: 'support-persons', data: () => ({}), expect: 'scoped',
+	    check: (a) => assert.ok(!a.ok || a.agents.every((x) => x.email.endsWith('@tenant-b.example')), `org B's agents only: ${JSON.stringify(a)}`) },
+	{ event: 'set-preferred-agent', data: (X) => ({ email: X.agent.email }), roles: ['customer'], expect: 'refuse',
+	    codes: ['AGENT_UNAVAILABLE'] },
 	{ event: 'page-view', data: () => ({ url: 'https://b-shop.example/' }), roles: ['customer'], expect: 'scoped' },
 	{ event: 'visitor-state', data: () => ({ state: 'online' }), roles: ['customer'], expect: 'scoped' },
 	{ event: 'watch-chat', data: (X) => ({ chatId: X.chatActive, customer: X.cust1.email, watching: true }), roles: ['admin', 'agent'], expect: 'scoped',
@@ -440,6 +445,8 @@ before(async () => {
 	await connect('customer', B.customer, 'other');
 	B.chat = ok(await emit(sock.customer, 'chat-message', { text: `hello ${MARK_B}`, clientMsgId: 'b-1' }), 'B open').message.chatId;
 	assert.equal(ok(await emit(sock.agent, 'pick-next', {}), 'B pick').chat.chatId, B.chat);
+	// Visitors of org B may choose agents: of org B only.
+	okRest(await api(tok.admin, 'PUT', '/chat/queue/settings', { visitorAgentSelection: true }), 'B settings');
 });
 
 after(async () => {

@@ -1,0 +1,93 @@
+// Per-org settings of queue-svc (PUT /chat/queue/settings) and what they
+// enable: the pool of tags staff may put on conversations (seed 003's
+// availableTags), tagging over the socket (tag-chat), and visitors
+// choosing their agent (visitorAgentSelection: support-persons,
+// set-preferred-agent).  Each test uses its own org.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Stack, sleep } from './harness.mjs';
+import { take, emit, ok, api, who } from './queue-helpers.mjs';
+
+let stack;
+
+before(async () => {
+	stack = await Stack.start({ name: 'queue-settings' });
+});
+after(async () => {
+	for (const s of stack?.sockets ?? []) s.close();
+	await sleep(300);
+	await stack?.stop();
+});
+
+const w = (fn) => (t) => stack.wrap(fn)(t);
+const settings = (s, body) => api(stack, s.token, body ? 'PUT' : 'GET', '/chat/queue/settings', body);
+
+test('availableTags limits the tags staff may add, over REST and the tag-chat event', w(async () => {
+	const org = 'tags';
+	const admin = await who(stack, { org, role: 'admin', email: 'boss@tags.example' });
+	const agent = await who(stack, { org, role: 'agent', email: 'ann@tags.example' });
+	const cust = await who(stack, { org, role: 'customer', email: 'cu@tags.example' });
+	const chatId = ok(await emit(cust, 'chat-message', { text: 'hi', clientMsgId: 't1' }), 'open').message.chatId;
+	ok(await emit(agent, 'pick-next', {}), 'pick');
+
+	assert.deepEqual((await settings(admin)).body, { autoAssign: false, visitorAgentSelection: false, availableTags: [] });
+	const put = await settings(admin, { availableTags: ['billing', 'vip'] });
+	assert.equal(put.status, 200, JSON.stringify(put.body));
+	assert.deepEqual(put.body.availableTags, ['billing', 'vip']);
+	assert.equal((await settings(agent, { availableTags: [] })).status, 403, 'admins only');
+
+	const added = ok(await emit(agent, 'tag-chat', { chatId, op: 'add', tag: 'vip' }), 'tag');
+	assert.deepEqual(added.tags, ['vip']);
+	assert.deepEqual((await take(agent, 'chat-tags', (e) => e.chatId === chatId)).tags, ['vip']);
+	const refused = await emit(agent, 'tag-chat', { chatId, op: 'add', tag: 'angry' });
+	assert.equal(refused.error.code, 'BAD_REQUEST', JSON.stringify(refused));
+	const rest = await api(stack, agent.token, 'POST', `/chat/conversations/${chatId}/tags`, { tag: 'angry' });
+	assert.equal(rest.status, 400);
+	assert.equal((await emit(cust, 'tag-chat', { chatId, op: 'get' })).error.code, 'FORBIDDEN');
+	ok(await emit(agent, 'tag-chat', { chatId, op: 'del', tag: 'vip' }), 'untag');
+
+	// An empty pool: any tag again.
+	assert.deepEqual((await settings(admin, { availableTags: [] })).body.availableTags, []);
+	assert.deepEqual(ok(await emit(agent, 'tag-chat', { chatId, op: 'add', tag: 'angry' }), 'any').tags, ['angry']);
+	for (const bad of [{ availableTags: 'vip' }, { availableTags: [1] }, { availableTags: ['a\nb'] }, { autoAssign: 'yes' }])
+		assert.equal((await settings(admin, bad)).status, 400, JSON.stringify(bad));
+}));
+
+test('visitorAgentSelection: a visitor lists the agents online and chooses one, who gets the conversation', w(async () => {
+	const org = 'choose';
+	const admin = await who(stack, { org, role: 'admin', email: 'boss@choose.example' });
+	const ann = await who(stack, { org, role: 'agent', email: 'ann@choose.example' });
+	let bob = await who(stack, { org, role: 'agent', email: 'bob@choose.example' });
+	const cust = await who(stack, { org, role: 'customer', email: 'cu@choose.example' });
+
+	assert.equal((await emit(cust, 'support-persons', {})).error.code, 'FORBIDDEN', 'off by default');
+	assert.equal((await emit(cust, 'set-preferred-agent', { email: 'bob@choose.example' })).error.code, 'FORBIDDEN');
+	assert.equal((await settings(admin, { visitorAgentSelection: true })).body.visitorAgentSelection, true);
+
+	const list = ok(await emit(cust, 'support-persons', {}), 'list').agents;
+	assert.deepEqual(list.map((a) => [a.email, a.name, a.status, a.available]).sort(),
+	    [['ann@choose.example', 'ann', 'available', true], ['bob@choose.example', 'bob', 'available', true]]);
+	assert.equal((await emit(cust, 'set-preferred-agent', { email: 'nobody@choose.example' })).error.code, 'AGENT_UNAVAILABLE');
+	assert.equal((await emit(ann, 'set-preferred-agent', { email: 'bob@choose.example' })).error.code, 'FORBIDDEN');
+
+	// Chosen before the first message: the conversation goes to bob, not to the queue.
+	const chose = ok(await emit(cust, 'set-preferred-agent', { email: 'bob@choose.example' }), 'prefer');
+	assert.equal(chose.preferredAgent.email, 'bob@choose.example');
+	assert.equal(chose.chat, null);
+	const chatId = ok(await emit(cust, 'chat-message', { text: 'bob please', clientMsgId: 'c1' }), 'open').message.chatId;
+	const got = await take(bob, 'chat-assigned', (e) => e.chatId === chatId);
+	assert.equal(got.how, 'preferred');
+	assert.equal(got.agent.email, 'bob@choose.example');
+
+	// bob online: no switching; bob gone: ann takes it.
+	assert.equal((await emit(cust, 'set-preferred-agent', { email: 'ann@choose.example' })).error.code, 'BAD_STATE');
+	bob.close();
+	await sleep(1500);	// queue-svc takes bob's SOCKET_CLOSE
+	const sw = ok(await emit(cust, 'set-preferred-agent', { email: 'ann@choose.example' }), 'switch');
+	assert.equal(sw.chat.agent.email, 'ann@choose.example');
+	await take(ann, 'chat-assigned', (e) => e.chatId === chatId && e.how === 'preferred');
+	await take(cust, 'chat-message', (m) => m.chatId === chatId && m.text === 'ann has joined');
+	ok(await emit(ann, 'chat-message', { chatId, text: 'ann here', clientMsgId: 'a1' }), 'ann writes');
+	await take(cust, 'chat-message', (m) => m.text === 'ann here');
+	assert.equal(ok(await emit(cust, 'set-preferred-agent', { email: null }), 'none').preferredAgent, null);
+}));
