@@ -274,6 +274,9 @@ int	aib_settings_resolve(struct cm_svc_ctx *ctx, const char *org,
 	    const char *agent, int asked, const cJSON *assistant,
 	    cJSON **character, const char **why);
 
+/* summary.c: GET /chat/ai/summaries/{chatId}. */
+extern const struct cm_rest_route aib_summary_routes[];
+
 /* faq.c */
 extern const struct cm_rest_route aib_faq_routes[];
 /* 1 if id is a path of the FAQ routes rather than an entry id. */

@@ -19,7 +19,7 @@
 
 struct aib	aib_app;
 
-/* The REST routes of config.c, settings.c and faq.c, in one table. */
+/* The REST routes of config.c, settings.c, faq.c and summary.c, in one table. */
 static struct cm_rest_route	aib_routes[40];
 
 static const struct cm_frame_route aib_frames[] = {
@@ -114,5 +114,6 @@ main(int argc, char **argv)
 	aib_add_routes(aib_config_routes);
 	aib_add_routes(aib_settings_routes);
 	aib_add_routes(aib_faq_routes);
+	aib_add_routes(aib_summary_routes);
 	return (cm_svc_main(&aib_def, argc, argv));
 }

@@ -6,11 +6,24 @@
  * system prompt of later calls, which then need only the last turns.
  * It runs after the answer's end event, so the customer never waits
  * for it; a failure only means no new summary.
+ *
+ *	GET /chat/ai/summaries/{chatId}		staff: {"chatId","summary"}
+ *
+ * (null before any), which queue-svc's context export includes.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "aib.h"
+#include "aib_keys.h"
+
+static void	summary_get(struct cm_svc_ctx *, const struct cm_rest_req *,
+		    struct cm_rest_reply *);
+
+const struct cm_rest_route aib_summary_routes[] = {
+	{ "GET",	"/chat/ai/summaries/{}",	summary_get },
+	{ NULL,		NULL,				NULL }
+};
 
 #define SUMMARY_EVERY_DEFAULT	6
 #define SUMMARY_BUDGET_MS	10000
@@ -67,4 +80,38 @@ aib_summarize(struct aib_gen *g)
 		free(out);
 	cJSON_Delete(msgs);
 	cm_buf_free(&text);
+}
+
+static void
+summary_get(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
+    struct cm_rest_reply *rep)
+{
+	const char	*chat = req->params[0];
+	char		*key;
+	redisReply	*r;
+	cJSON		*out;
+
+	if (!aib_need_staff(&req->user, rep))
+		return;
+	if (!aib_valid_id(chat)) {
+		cm_rest_error(rep, 400, "BAD_REQUEST", "chatId is not an id");
+		return;
+	}
+	key = aib_key(ctx->cfg, AIB_FAM_SUMMARY, req->user.org, chat, NULL);
+	r = cm_redis_command(ctx, "GET %s", key);
+	free(key);
+	if (r == NULL || (r->type != REDIS_REPLY_STRING &&
+	    r->type != REDIS_REPLY_NIL)) {
+		freeReplyObject(r);
+		aib_rest_down(rep);
+		return;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "chatId", chat);
+	if (r->type == REDIS_REPLY_STRING)
+		cJSON_AddStringToObject(out, "summary", r->str);
+	else
+		cJSON_AddNullToObject(out, "summary");
+	freeReplyObject(r);
+	cm_rest_ok(rep, 200, out);
 }

@@ -29,6 +29,7 @@
 
 /* A customer's ack waits for the job's hand-over: keep it short. */
 #define QS_AI_TIMEOUT_MS	1500
+#define QS_AI_SUMMARY_TIMEOUT_MS 1000
 #define QS_AI_REASON_MAX	512
 #define QS_AI_NAME_MAX		128
 
@@ -36,20 +37,22 @@
  * Sends body to confab-ai as CM_MSG_AI_JOB.  Returns its answer (caller
  * frees), or NULL if it did not answer or refused the frame (logged).
  */
+static __thread struct cm_svc_peer qs_ai_peer;	/* one link per thread */
+
 static cJSON *
 qs_ai_call(struct cm_svc_ctx *ctx, const char *org, const cJSON *body)
 {
-	static __thread struct cm_svc_peer	 peer;
+	struct cm_svc_peer			*peer = &qs_ai_peer;
 	char					*json, *reply = NULL;
 	cJSON					*answer = NULL;
 	int					 st, timeout;
 
 	timeout = ctx->cfg->nng_timeout_ms < QS_AI_TIMEOUT_MS ?
 	    ctx->cfg->nng_timeout_ms : QS_AI_TIMEOUT_MS;
-	peer.url = ctx->cfg->ai_address;
+	peer->url = ctx->cfg->ai_address;
 	if ((json = cJSON_PrintUnformatted(body)) == NULL)
 		return (NULL);
-	if (cm_svc_call(&peer, CM_MSG_AI_JOB, org, json, strlen(json),
+	if (cm_svc_call(peer, CM_MSG_AI_JOB, org, json, strlen(json),
 	    timeout, &st, &reply) == 0) {
 		if (st == CM_ST_OK)
 			answer = cm_json_parse(reply, strlen(reply));
@@ -136,6 +139,36 @@ qs_ai_follow(struct cm_svc_ctx *ctx, const char *org, struct qs_result *res)
 	else
 		qs_ai_job(ctx, org, ai);
 	cJSON_Delete(ai);
+}
+
+char *
+qs_ai_summary(struct cm_svc_ctx *ctx, const struct cm_principal *u,
+    const char *chat)
+{
+	struct cm_buf	 b = { 0 };
+	char		*reply = NULL, *out = NULL;
+	const char	*s;
+	cJSON		*r;
+	int		 st;
+
+	qs_ai_peer.url = ctx->cfg->ai_address;
+	cm_buf_puts(&b, "{\"method\":\"GET\",\"path\":");
+	cm_buf_printf(&b, "\"/chat/ai/summaries/%s\"", chat); /* an id */
+	cm_buf_puts(&b, ",\"query\":\"\",\"user\":");
+	cm_principal_json(&b, u);
+	cm_buf_puts(&b, ",\"body\":null}");
+	if (cm_svc_call(&qs_ai_peer, CM_MSG_REST, u->org, b.data, b.len,
+	    QS_AI_SUMMARY_TIMEOUT_MS, &st, &reply) == 0 && st == CM_ST_OK &&
+	    (r = cm_json_parse(reply, strlen(reply))) != NULL) {
+		s = cm_json_str(cJSON_GetObjectItemCaseSensitive(r, "body"),
+		    "summary");
+		if (s != NULL)
+			out = cm_strdup(s);
+		cJSON_Delete(r);
+	}
+	free(reply);
+	cm_buf_free(&b);
+	return (out);
 }
 
 /* ------------------------------------------------------------------ */

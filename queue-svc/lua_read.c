@@ -16,6 +16,8 @@ const char qs_lua_view[] =
 "end\n"
 "local v = summary(c)\n"
 "v.closeReason = c.closeReason\n"
+"v.configId = c.configId\n"
+"if c.preferredAgent then v.preferredAgent = who(c.preferredAgent) end\n"
 "v.rating = tonumber(c.rating)\n"
 "v.feedback = c.feedback\n"
 "v.members = {}\n"

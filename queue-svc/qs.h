@@ -20,6 +20,7 @@
  *	rest.c		the REST routes under /chat/conversations, /chat/queue
  *			and /chat/search
  *	transcript.c	transcripts as JSON, text or CSV
+ *	context.c	a conversation's context export
  *	scripts.c	assembles the scripts; lua_*.c hold their Lua
  *	text.c		UTF-8 checks
  */
@@ -149,6 +150,13 @@ int	qs_socket_close(struct cm_svc_ctx *, const struct cm_frame *,
  * body's "_ai" member (a job or a cancel) and removes it from the body.
  */
 void	qs_ai_follow(struct cm_svc_ctx *, const char *org, struct qs_result *);
+/*
+ * The assistant's summary of conversation chat (confab-ai's
+ * /chat/ai/summaries), asked as u; NULL if none or no answer within 1 s.
+ * Caller frees.
+ */
+char	*qs_ai_summary(struct cm_svc_ctx *, const struct cm_principal *u,
+	    const char *chat);
 /* CM_MSG_AI_RESULT from confab-ai (cm_frame_fn). */
 int	qs_ai_result(struct cm_svc_ctx *, const struct cm_frame *,
 	    const cJSON *, cJSON **);
@@ -167,6 +175,10 @@ void	qs_timer_fini(void *);
 
 /* rest.c: the route table (cm_svc_def.rest). */
 extern const struct cm_rest_route qs_rest_routes[];
+
+/* context.c: GET /chat/conversations/{}/context (cm_rest_fn). */
+void	qs_rest_context(struct cm_svc_ctx *, const struct cm_rest_req *,
+	    struct cm_rest_reply *);
 
 /* transcript.c: GET /chat/conversations/{}/transcript (cm_rest_fn). */
 void	qs_rest_transcript(struct cm_svc_ctx *, const struct cm_rest_req *,

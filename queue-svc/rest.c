@@ -91,6 +91,7 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "PATCH",	CONV "/messages/{}",		qs_rest_edit },
 	{ "DELETE",	CONV "/messages/{}",		qs_rest_delete },
 	{ "GET",	CONV "/transcript",		qs_rest_transcript },
+	{ "GET",	CONV "/context",		qs_rest_context },
 	{ "GET",	CONV "/tags",			qs_rest_tags },
 	{ "POST",	CONV "/tags",			qs_rest_tag_add },
 	{ "DELETE",	CONV "/tags/{}",		qs_rest_tag_del },

@@ -126,6 +126,13 @@ test('a summary is made every summaryAfterTurns turns and told to later calls', 
 	await waitUntil(() => endedStreams(s, chatId).length === 2, 10000, 'the second answer');
 	const sys = fx.requests.filter((r) => r.body && r.body.stream).at(-1).body.messages[0].content;
 	assert.match(sys, /Summary of the conversation so far: The customer asked: my order 42 is late\./);
+	// Staff read it over REST (queue-svc's context export includes it).
+	const got = await rest(stack, admin, 'GET', `/chat/ai/summaries/${chatId}`);
+	assert.deepEqual(got.body, { chatId, summary: (await stack.redis('GET', summaryKey)).trim() });
+	assert.match(got.body.summary, /^The customer asked: my order 42 is late/);
+	assert.equal((await rest(stack, admin, 'GET', '/chat/ai/summaries/none-yet')).body.summary, null);
+	const cust = await stack.token({ role: 'customer', email: 'oai@example.com' });
+	assert.equal((await rest(stack, cust, 'GET', `/chat/ai/summaries/${chatId}`)).status, 403);
 }));
 
 test('a transfer_chat_to_agent call split across chunks hands off with its reason', w(async () => {

@@ -168,6 +168,27 @@ test('tags and notes on a conversation; customers see neither', w(async () => {
 	assert.deepEqual(view.body.chat.tags, ['refund']);
 }));
 
+test('the context export: the conversation, every message, notes, preferences and the assistant\'s summary', w(async () => {
+	const ctx = await api(agent.token, 'GET', `/chat/conversations/${chatId}/context`);
+	assert.equal(ctx.status, 200, JSON.stringify(ctx.body));
+	assert.equal(ctx.body.chat.chatId, chatId);
+	assert.deepEqual(ctx.body.chat.tags, ['refund']);
+	assert.equal(ctx.body.messages[0].text, 'message 1');
+	const transcript = await api(agent.token, 'GET', `/chat/conversations/${chatId}/transcript`);
+	assert.equal(ctx.body.messages.length, transcript.body.messages.length);
+	assert.deepEqual(ctx.body.notes.map((x) => x.text), ['approved']);
+	assert.deepEqual(ctx.body.preferences, { configId: null, preferredAgent: null });
+	assert.equal(ctx.body.summary, null, 'no assistant wrote here');
+	const mine = await api(cust.token, 'GET', `/chat/conversations/${chatId}/context`);
+	assert.equal(mine.status, 200);
+	assert.equal(mine.body.notes, undefined, 'a customer gets no notes');
+	assert.equal(mine.body.chat.tags, undefined);
+	const other = await who('customer', 'history-ctx-nosy@example.com');
+	assert.equal((await api(other.token, 'GET', `/chat/conversations/${chatId}/context`)).status, 403);
+	assert.equal((await api(agent.token, 'GET', '/chat/conversations/nope/context')).status, 404);
+	other.close();
+}));
+
 test('the conversation list filters by status, agent, customer and time', w(async () => {
 	const other = await who('customer', 'history-list@example.com');
 	const second = ok(await emit(other, 'chat-message', { text: 'queued one', clientMsgId: 'l1' }), 'queued').message.chatId;

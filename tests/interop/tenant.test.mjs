@@ -247,6 +247,7 @@ const REST = [
 		{ route: 'DELETE /chat/conversations/{}/messages/{}', path: (X) => `${conv(X, k)}/messages/1`, expect: 'refuse' },
 		...['json', 'text', 'csv'].map((f) =>
 			({ route: 'GET /chat/conversations/{}/transcript', path: (X) => `${conv(X, k)}/transcript?format=${f}`, expect: 'refuse' })),
+		{ route: 'GET /chat/conversations/{}/context', path: (X) => `${conv(X, k)}/context`, expect: 'refuse' },
 		{ route: 'GET /chat/conversations/{}/tags', path: (X) => `${conv(X, k)}/tags`, expect: 'refuse' },
 		{ route: 'POST /chat/conversations/{}/tags', path: (X) => `${conv(X, k)}/tags`, body: () => ({ tag: 'hijacked' }), expect: 'refuse' },
 		{ route: 'DELETE /chat/conversations/{}/tags/{}', path: (X) => `${conv(X, k)}/tags/${X.tag}`, expect: 'refuse' },
@@ -288,6 +289,8 @@ const REST = [
 	{ route: 'POST /chat/faq', path: () => '/chat/faq', body: () => ({ question: `B question ${MARK_B}`, answer: `B answer ${MARK_B}` }), expect: 'scoped', creates: true, ai: true },
 	{ route: 'POST /chat/faq/import', path: () => '/chat/faq/import', body: (X) => ({ replace: true, entries: [{ id: X.faqId, question: 'B imported', answer: 'B imported' }] }), expect: 'scoped', creates: true, ai: true },
 	{ route: 'GET /chat/ai/settings', path: () => '/chat/ai/settings', expect: 'scoped', ai: true },
+	{ route: 'GET /chat/ai/summaries/{}', path: (X) => `/chat/ai/summaries/${X.chatActive}`, expect: 'scoped', ai: true,
+	    check: (r) => assert.ok(r.status !== 200 || r.body.summary === null, `no summary of org A's: ${JSON.stringify(r.body)}`) },
 	{ route: 'GET /chat/ai/agents/{}', path: (X) => `/chat/ai/agents/${enc(X.agent.email)}`, expect: 'scoped', ai: true },
 	{ route: 'PUT /chat/ai/settings', path: () => '/chat/ai/settings', body: () => ({ mode: 'manual', character: { name: `B bot ${MARK_B}` } }), expect: 'scoped', creates: true, ai: true },
 	{ route: 'PUT /chat/ai/agents/{}', path: (X) => `/chat/ai/agents/${enc(X.agent.email)}`, body: () => ({ aiEnabled: false, character: { name: 'hijacked' } }), expect: 'scoped', creates: true, ai: true },
