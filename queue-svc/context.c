@@ -3,7 +3,8 @@
  * export): one snapshot of a conversation for a hand-off or a model's
  * input, as the caller may see it: the conversation (state, customer,
  * agent, members, rating and feedback, tags for staff), every message
- * (up to QS_TRANSCRIPT_MAX), the staff notes, the preferences (chat
+ * (up to QS_TRANSCRIPT_MAX), the staff notes and training labels, the
+ * preferences (chat
  * config, preferred agent) and the assistant's conversation summary
  * from confab-ai (null when it has none or does not answer within 1 s:
  * the snapshot does not wait for it).
@@ -46,13 +47,15 @@ void
 qs_rest_context(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
     struct cm_rest_reply *rep)
 {
-	cJSON	*view, *msgs = NULL, *notes = NULL, *out, *chat, *prefs;
+	cJSON	*view, *msgs = NULL, *notes = NULL, *labels = NULL, *out;
+	cJSON	*chat, *prefs;
 	char	*summary;
 
 	if ((view = qs_context_op(ctx, req, "view-chat", NULL, rep)) == NULL ||
 	    (msgs = qs_context_op(ctx, req, "transcript", NULL, rep)) == NULL ||
-	    (req->user.role != CM_ROLE_CUSTOMER && (notes = qs_context_op(ctx,
-	    req, "notes", "get", rep)) == NULL))
+	    (req->user.role != CM_ROLE_CUSTOMER && ((notes = qs_context_op(ctx,
+	    req, "notes", "get", rep)) == NULL ||
+	    (labels = qs_context_op(ctx, req, "labels", NULL, rep)) == NULL)))
 		goto out;
 	out = cJSON_CreateObject();
 	chat = cJSON_DetachItemFromObjectCaseSensitive(view, "chat");
@@ -63,6 +66,11 @@ qs_rest_context(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,
 	qs_context_move(out, "messages", msgs);
 	if (notes != NULL)
 		qs_context_move(out, "notes", notes);
+	if (labels != NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(labels, "chatId");
+		cJSON_AddItemToObject(out, "labels", labels);
+		labels = NULL;
+	}
 	cJSON_AddItemToObject(out, "preferences", prefs);
 	summary = req->user.role != CM_ROLE_CUSTOMER ?
 	    qs_ai_summary(ctx, &req->user, req->params[0]) : NULL;
@@ -76,4 +84,5 @@ out:
 	cJSON_Delete(view);
 	cJSON_Delete(msgs);
 	cJSON_Delete(notes);
+	cJSON_Delete(labels);
 }

@@ -41,9 +41,11 @@ static const struct qs_op qs_ops[] = {
 	{ "tag-chat",		QS_R_STAFF,	&qs_script_tags, qs_parse_tags },
 	{ "support-persons",	QS_R_ALL,	&qs_script_persons, qs_parse_none },
 	{ "set-preferred-agent", QS_R_CUSTOMER,	&qs_script_prefer, qs_parse_prefer },
+	{ "label-chat",		QS_R_STAFF,	&qs_script_label, qs_parse_label },
 	/* REST only */
 	{ "update-chat",	QS_R_STAFF,	&qs_script_update, qs_parse_update },
 	{ "tags",		QS_R_STAFF,	&qs_script_tags, qs_parse_tags },
+	{ "labels",		QS_R_STAFF,	&qs_script_label, qs_parse_labels },
 	{ "notes",		QS_R_STAFF,	&qs_script_tags, qs_parse_notes },
 	{ "view-chat",		QS_R_ALL,	&qs_script_view, qs_parse_chat },
 	{ "list-chats",		QS_R_ALL,	&qs_script_list, qs_parse_list },

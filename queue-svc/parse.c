@@ -238,6 +238,62 @@ qs_parse_prefer(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
+/*
+ * label-chat: chatId, "set", seq ("" = the conversation), label (good |
+ * bad | needs_review; "" for null = remove).
+ */
+const char *
+qs_parse_label(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why, *label;
+	long long	 seq;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	qs_push(a, "set");
+	if (qs_data_int(data, "seq", 0, 1, 1LL << 50, &seq) == -1)
+		return ("seq must be a message's sequence number");
+	if (seq == 0)
+		qs_push(a, "");
+	else
+		qs_push_num(a, seq);
+	if (qs_opt_str(data, "label", &label) != NULL || (label[0] != '\0' &&
+	    strcmp(label, "good") != 0 && strcmp(label, "bad") != 0 &&
+	    strcmp(label, "needs_review") != 0))
+		return ("label must be good, bad, needs_review or null");
+	qs_push(a, label);
+	return (NULL);
+}
+
+/*
+ * labels (read): chatId, "get", "", ""; or without chatId (GET
+ * /chat/labels): "", "list", limit, "".
+ */
+const char *
+qs_parse_labels(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*why, *chat;
+	long long	 limit;
+
+	if (qs_opt_str(data, "chatId", &chat) == NULL && chat[0] == '\0') {
+		if (qs_data_int(data, "limit", 50, 1, 200, &limit) == -1)
+			return ("limit must be an integer from 1 to 200");
+		qs_push(a, "");
+		qs_push(a, "list");
+		qs_push_num(a, limit);
+		qs_push(a, "");
+		return (NULL);
+	}
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	qs_push(a, "get");
+	qs_push(a, "");
+	qs_push(a, "");
+	return (NULL);
+}
+
 /* update-chat: chatId, priority ("" = same), skill ("" = same). */
 const char *
 qs_parse_update(const struct cm_principal *u, const cJSON *data,

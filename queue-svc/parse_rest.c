@@ -192,15 +192,16 @@ qs_setting_bool(const cJSON *data, const char *name, struct qs_args *a)
 	int	 on;
 
 	if (qs_data_bool(data, name, -1, &on) == -1)
-		return ("autoAssign and visitorAgentSelection must be true or "
-		    "false");
+		return ("autoAssign, visitorAgentSelection and labelingEnabled "
+		    "must be true or false");
 	qs_push(a, on == -1 ? "" : on ? "1" : "0");
 	return (NULL);
 }
 
 /*
- * settings: "settings", autoAssign, visitorAgentSelection ("1" | "0" |
- * "" = same), availableTags (JSON array; "" = same, [] = any tag).
+ * settings: "settings", autoAssign, visitorAgentSelection,
+ * labelingEnabled ("1" | "0" | "" = same), availableTags (JSON array;
+ * "" = same, [] = any tag).
  */
 const char *
 qs_parse_settings(const struct cm_principal *u, const cJSON *data,
@@ -212,7 +213,8 @@ qs_parse_settings(const struct cm_principal *u, const cJSON *data,
 
 	qs_push(a, "settings");
 	if ((why = qs_setting_bool(data, "autoAssign", a)) != NULL ||
-	    (why = qs_setting_bool(data, "visitorAgentSelection", a)) != NULL)
+	    (why = qs_setting_bool(data, "visitorAgentSelection", a)) != NULL ||
+	    (why = qs_setting_bool(data, "labelingEnabled", a)) != NULL)
 		return (why);
 	tags = cJSON_GetObjectItemCaseSensitive(data, "availableTags");
 	if (tags == NULL || cJSON_IsNull(tags)) {

@@ -201,7 +201,7 @@ extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
 			qs_script_queue, qs_script_sock, qs_script_sweep,
 			qs_script_timer, qs_script_stats, qs_script_ai_result,
 			qs_script_ai_queue, qs_script_watch, qs_script_persons,
-			qs_script_prefer;
+			qs_script_prefer, qs_script_label;
 
 /* lua_*.c: the Lua of the library and of each script. */
 extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
@@ -214,6 +214,6 @@ extern const char qs_lua_view[], qs_lua_list[], qs_lua_messages[],
 extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],
 		qs_lua_stats[];
 extern const char qs_lua_ai_result[], qs_lua_ai_queue[];
-extern const char qs_lua_persons[], qs_lua_prefer[];
+extern const char qs_lua_persons[], qs_lua_prefer[], qs_lua_label[];
 
 #endif

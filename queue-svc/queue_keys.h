@@ -19,6 +19,10 @@
  *					clientMsgId, kind (user | system)
  *	chat-edits:{ORG}:CHATID		hash: seq -> JSON of an edit/delete
  *	chat-tags:{ORG}:CHATID		set of tags
+ *	chat-labels:{ORG}:CHATID	hash: "chat" or a seq -> training
+ *					label JSON {label, by, at}
+ *	chat-labeled:{ORG}		zset: chats with labels -> last label
+ *					time
  *	chat-notes:{ORG}:CHATID		hash: note id -> note JSON
  *	chat-typing:{ORG}:CHATID	hash: "ROLE:EMAIL" -> "sentAt until"
  *	chat-watchers:{ORG}:CHATID	zset: "ROLE:EMAIL" watching it live ->
@@ -104,6 +108,8 @@
 #define QS_FAM_VISITOR	"chat-visitor"
 #define QS_FAM_WATCHERS	"chat-watchers"
 #define QS_FAM_PREFERRED "chat-preferred"
+#define QS_FAM_LABELS	"chat-labels"
+#define QS_FAM_LABELED	"chat-labeled"
 #define QS_FAM_TIMERS	"chat-timers"
 #define QS_KEY_ORGS	"chat-orgs"
 

@@ -64,6 +64,9 @@ QS_REST(qs_rest_note_add, .op = "notes", .status = 201, P1("chatId"),
 QS_REST(qs_rest_note_del, .op = "notes", .status = 200,
     P2("chatId", "noteId"), FIX("del"))
 QS_REST(qs_rest_rate, .op = "rate-chat", .status = 200, P1("chatId"))
+QS_REST(qs_rest_labels, .op = "labels", .status = 200, P1("chatId"))
+QS_REST(qs_rest_labeled, .op = "labels", .status = 200, .query = { "limit" })
+QS_REST(qs_rest_label, .op = "label-chat", .status = 200, P1("chatId"))
 QS_REST(qs_rest_search, .op = "search", .status = 200,
     .query = { "q", "limit" })
 QS_REST(qs_rest_queue, .op = "queue", .status = 200,
@@ -92,6 +95,8 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "DELETE",	CONV "/messages/{}",		qs_rest_delete },
 	{ "GET",	CONV "/transcript",		qs_rest_transcript },
 	{ "GET",	CONV "/context",		qs_rest_context },
+	{ "GET",	CONV "/labels",			qs_rest_labels },
+	{ "PUT",	CONV "/labels",			qs_rest_label },
 	{ "GET",	CONV "/tags",			qs_rest_tags },
 	{ "POST",	CONV "/tags",			qs_rest_tag_add },
 	{ "DELETE",	CONV "/tags/{}",		qs_rest_tag_del },
@@ -100,6 +105,7 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "DELETE",	CONV "/notes/{}",		qs_rest_note_del },
 	{ "POST",	CONV "/rating",			qs_rest_rate },
 	{ "GET",	"/chat/search",			qs_rest_search },
+	{ "GET",	"/chat/labels",			qs_rest_labeled },
 	{ "GET",	"/chat/queue",			qs_rest_queue },
 	{ "GET",	"/chat/queue/stats",		qs_rest_stats },
 	{ "GET",	"/chat/queue/agents",		qs_rest_agents },

@@ -33,7 +33,8 @@ static const char qs_lua_fams[] =
 	FAM("F_DIRTY", QS_FAM_DIRTY) FAM("F_SOCKETS", QS_FAM_SOCKETS)
 	FAM("F_CONN", QS_FAM_CONN) FAM("F_AWAY", QS_FAM_AWAY)
 	FAM("F_VISITOR", QS_FAM_VISITOR) FAM("F_WATCHERS", QS_FAM_WATCHERS)
-	FAM("F_PREFERRED", QS_FAM_PREFERRED)
+	FAM("F_PREFERRED", QS_FAM_PREFERRED) FAM("F_LABELS", QS_FAM_LABELS)
+	FAM("F_LABELED", QS_FAM_LABELED)
 	FAM("F_TIMERS", QS_FAM_TIMERS) FAM("F_DEFAULT", QS_SKILL_DEFAULT);
 
 struct cm_script qs_script_send, qs_script_pick, qs_script_takeover,
@@ -42,7 +43,8 @@ struct cm_script qs_script_send, qs_script_pick, qs_script_takeover,
     qs_script_view, qs_script_list, qs_script_messages, qs_script_search,
     qs_script_queue, qs_script_sock, qs_script_sweep, qs_script_timer,
     qs_script_stats, qs_script_ai_result, qs_script_ai_queue,
-    qs_script_watch, qs_script_persons, qs_script_prefer;
+    qs_script_watch, qs_script_persons, qs_script_prefer,
+    qs_script_label;
 
 static const struct {
 	struct cm_script	*script;
@@ -73,6 +75,7 @@ static const struct {
 	{ &qs_script_watch,	qs_lua_watch },
 	{ &qs_script_persons,	qs_lua_persons },
 	{ &qs_script_prefer,	qs_lua_prefer },
+	{ &qs_script_label,	qs_lua_label },
 };
 
 /*

@@ -2,7 +2,8 @@
 // enable: the pool of tags staff may put on conversations (seed 003's
 // availableTags), tagging over the socket (tag-chat), and visitors
 // choosing their agent (visitorAgentSelection: support-persons,
-// set-preferred-agent).  Each test uses its own org.
+// set-preferred-agent), training labels (labelingEnabled).  Each test
+// uses its own org.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, sleep } from './harness.mjs';
@@ -30,7 +31,7 @@ test('availableTags limits the tags staff may add, over REST and the tag-chat ev
 	const chatId = ok(await emit(cust, 'chat-message', { text: 'hi', clientMsgId: 't1' }), 'open').message.chatId;
 	ok(await emit(agent, 'pick-next', {}), 'pick');
 
-	assert.deepEqual((await settings(admin)).body, { autoAssign: false, visitorAgentSelection: false, availableTags: [] });
+	assert.deepEqual((await settings(admin)).body, { autoAssign: false, visitorAgentSelection: false, labelingEnabled: false, availableTags: [] });
 	const put = await settings(admin, { availableTags: ['billing', 'vip'] });
 	assert.equal(put.status, 200, JSON.stringify(put.body));
 	assert.deepEqual(put.body.availableTags, ['billing', 'vip']);
@@ -90,4 +91,39 @@ test('visitorAgentSelection: a visitor lists the agents online and chooses one, 
 	ok(await emit(ann, 'chat-message', { chatId, text: 'ann here', clientMsgId: 'a1' }), 'ann writes');
 	await take(cust, 'chat-message', (m) => m.text === 'ann here');
 	assert.equal(ok(await emit(cust, 'set-preferred-agent', { email: null }), 'none').preferredAgent, null);
+}));
+
+test('labelingEnabled: staff label a conversation and its messages for training data', w(async () => {
+	const org = 'labels';
+	const admin = await who(stack, { org, role: 'admin', email: 'boss@labels.example' });
+	const agent = await who(stack, { org, role: 'agent', email: 'ann@labels.example' });
+	const cust = await who(stack, { org, role: 'customer', email: 'cu@labels.example' });
+	const chatId = ok(await emit(cust, 'chat-message', { text: 'my parcel is lost', clientMsgId: 'l1' }), 'open').message.chatId;
+	ok(await emit(agent, 'pick-next', {}), 'pick');
+
+	assert.equal((await emit(agent, 'label-chat', { chatId, label: 'good' })).error.code, 'FORBIDDEN', 'off by default');
+	assert.equal((await settings(admin, { labelingEnabled: true })).body.labelingEnabled, true);
+	const a = ok(await emit(agent, 'label-chat', { chatId, label: 'good' }), 'label the conversation');
+	assert.equal(a.chat.label, 'good');
+	assert.equal(a.chat.by.email, 'ann@labels.example');
+	const b = ok(await emit(agent, 'label-chat', { chatId, seq: 1, label: 'needs_review' }), 'label a message');
+	assert.deepEqual(b.messages.map((m) => [m.seq, m.label]), [[1, 'needs_review']]);
+	assert.equal((await emit(agent, 'label-chat', { chatId, seq: 99, label: 'bad' })).error.code, 'NOT_FOUND');
+	assert.equal((await emit(agent, 'label-chat', { chatId, label: 'great' })).error.code, 'BAD_REQUEST');
+	assert.equal((await emit(cust, 'label-chat', { chatId, label: 'bad' })).error.code, 'FORBIDDEN');
+
+	const put = await api(stack, admin.token, 'PUT', `/chat/conversations/${chatId}/labels`, { seq: 2, label: 'bad' });
+	assert.equal(put.status, 200, JSON.stringify(put.body));
+	const got = await api(stack, agent.token, 'GET', `/chat/conversations/${chatId}/labels`);
+	assert.deepEqual(got.body.messages.map((m) => [m.seq, m.label]), [[1, 'needs_review'], [2, 'bad']]);
+	assert.equal((await api(stack, cust.token, 'GET', `/chat/conversations/${chatId}/labels`)).status, 403);
+	const all = await api(stack, admin.token, 'GET', '/chat/labels?limit=10');
+	assert.deepEqual(all.body.labels.map((l) => l.chatId), [chatId]);
+	const ctx = await api(stack, agent.token, 'GET', `/chat/conversations/${chatId}/context`);
+	assert.equal(ctx.body.labels.chat.label, 'good');
+
+	ok(await emit(agent, 'label-chat', { chatId, label: null }), 'unlabel the conversation');
+	ok(await emit(agent, 'label-chat', { chatId, seq: 1, label: null }), 'unlabel');
+	ok(await emit(agent, 'label-chat', { chatId, seq: 2, label: null }), 'unlabel');
+	assert.deepEqual((await api(stack, admin.token, 'GET', '/chat/labels')).body.labels, []);
 }));

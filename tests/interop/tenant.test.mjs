@@ -248,6 +248,8 @@ const REST = [
 		...['json', 'text', 'csv'].map((f) =>
 			({ route: 'GET /chat/conversations/{}/transcript', path: (X) => `${conv(X, k)}/transcript?format=${f}`, expect: 'refuse' })),
 		{ route: 'GET /chat/conversations/{}/context', path: (X) => `${conv(X, k)}/context`, expect: 'refuse' },
+		{ route: 'GET /chat/conversations/{}/labels', path: (X) => `${conv(X, k)}/labels`, expect: 'refuse' },
+		{ route: 'PUT /chat/conversations/{}/labels', path: (X) => `${conv(X, k)}/labels`, body: () => ({ label: 'bad' }), expect: 'refuse' },
 		{ route: 'GET /chat/conversations/{}/tags', path: (X) => `${conv(X, k)}/tags`, expect: 'refuse' },
 		{ route: 'POST /chat/conversations/{}/tags', path: (X) => `${conv(X, k)}/tags`, body: () => ({ tag: 'hijacked' }), expect: 'refuse' },
 		{ route: 'DELETE /chat/conversations/{}/tags/{}', path: (X) => `${conv(X, k)}/tags/${X.tag}`, expect: 'refuse' },
@@ -256,6 +258,8 @@ const REST = [
 		{ route: 'DELETE /chat/conversations/{}/notes/{}', path: (X) => `${conv(X, k)}/notes/${X.noteId}`, expect: 'refuse' },
 		{ route: 'POST /chat/conversations/{}/rating', path: (X) => `${conv(X, k)}/rating`, body: () => ({ rating: 1, feedback: 'hijacked' }), expect: 'refuse' },
 	]),
+	{ route: 'GET /chat/labels', path: () => '/chat/labels?limit=200', expect: 'scoped',
+	    check: (r) => assert.ok(r.status !== 200 || r.body.labels.every((l) => l.chatId === B.chat), `org B's labels only: ${JSON.stringify(r.body)}`) },
 	{ route: 'GET /chat/search', path: (X) => `/chat/search?q=${X.searchWord}`, expect: 'scoped',
 	    check: (r) => assert.deepEqual(r.body.results, []) },
 	{ route: 'GET /chat/queue', path: () => '/chat/queue', expect: 'scoped',
@@ -311,6 +315,7 @@ const EVENTS = [
 		{ event: 'delete-message', data: (X) => ({ chatId: X[k], seq: 1 }), expect: 'refuse' },
 		{ event: 'rate-chat', data: (X) => ({ chatId: X[k], rating: 1, feedback: 'hijacked' }), expect: 'refuse' },
 		{ event: 'tag-chat', data: (X) => ({ chatId: X[k], op: 'add', tag: 'hijacked' }), expect: 'refuse' },
+		{ event: 'label-chat', data: (X) => ({ chatId: X[k], label: 'bad' }), expect: 'refuse' },
 		{ event: 'send-ai-message', data: (X) => ({ chatId: X[k], prompt: 'summarise' }), expect: 'refuse', ai: true },
 	]),
 	// Org B's own conversation handed to org A's agent: that agent is not online in org B.
@@ -389,7 +394,7 @@ before(async () => {
 	const admin = tok.a_admin;
 	const agent = sock.a_agent;
 
-	okRest(await api(admin, 'PUT', '/chat/queue/settings', { autoAssign: false }), 'A settings');
+	okRest(await api(admin, 'PUT', '/chat/queue/settings', { autoAssign: false, labelingEnabled: true }), 'A settings');
 	okRest(await api(admin, 'PUT', `/chat/queue/agents/${enc(A.agent.email)}`, { maxChats: 7, skills: [A.skill] }), 'A agent limit');
 	ok(await emit(agent, 'set-status', { status: 'busy' }), 'A status');
 	ok(await emit(sock.a_cust1, 'page-view', { url: A.url, title: `Checkout ${MARK_A}`, referrer: 'https://search.example/' }), 'A page-view');
@@ -397,6 +402,7 @@ before(async () => {
 	// The active conversation: messages both ways, a tag, a note, a watch.
 	A.chatActive = ok(await emit(sock.a_cust1, 'chat-message', { text: A.texts[0], clientMsgId: 'a1-1' }), 'A open').message.chatId;
 	assert.equal(ok(await emit(agent, 'pick-next', {}), 'A pick').chat.chatId, A.chatActive);
+	ok(await emit(agent, 'label-chat', { chatId: A.chatActive, label: 'good' }), 'A label');
 	ok(await emit(agent, 'chat-message', { chatId: A.chatActive, text: A.texts[1], clientMsgId: 'aa-1' }), 'A agent says');
 	ok(await emit(sock.a_cust1, 'chat-message', { text: A.texts[2], clientMsgId: 'a1-2' }), 'A reply');
 	okRest(await api(admin, 'POST', `${conv(A, 'chatActive')}/tags`, { tag: A.tag }), 'A tag');
