@@ -30,6 +30,7 @@ static const struct cm_event_route qs_events[] = {
 	{ "support-persons",	qs_op_event },
 	{ "set-preferred-agent", qs_op_event },
 	{ "label-chat",		qs_op_event },
+	{ "webrtc-signal",	qs_op_event },
 	{ "agent-status",	qs_op_event },	/* from presence-svc only */
 	{ NULL,			NULL }
 };

@@ -42,6 +42,7 @@ static const struct qs_op qs_ops[] = {
 	{ "support-persons",	QS_R_ALL,	&qs_script_persons, qs_parse_none },
 	{ "set-preferred-agent", QS_R_CUSTOMER,	&qs_script_prefer, qs_parse_prefer },
 	{ "label-chat",		QS_R_STAFF,	&qs_script_label, qs_parse_label },
+	{ "webrtc-signal",	QS_R_ALL,	&qs_script_signal, qs_parse_signal },
 	/* REST only */
 	{ "update-chat",	QS_R_STAFF,	&qs_script_update, qs_parse_update },
 	{ "tags",		QS_R_STAFF,	&qs_script_tags, qs_parse_tags },

@@ -294,6 +294,44 @@ qs_parse_labels(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
+/*
+ * webrtc-signal: chatId, type (offer | answer | candidate | hangup |
+ * ringing), data (any JSON, at most QS_SIGNAL_MAX bytes), to ("ROLE:EMAIL"
+ * of one member, "" = all the others).
+ */
+const char *
+qs_parse_signal(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	static const char *const types[] = { "offer", "answer", "candidate",
+	    "hangup", "ringing" };
+	const cJSON	*d;
+	const char	*why, *type, *to;
+	size_t		 i;
+
+	if ((why = qs_arg_chat(u, data, a)) != NULL)
+		return (why);
+	if (qs_opt_str(data, "type", &type) != NULL)
+		type = "";
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(type, types[i]) == 0)
+			break;
+	if (i == sizeof(types) / sizeof(types[0]))
+		return ("type must be offer, answer, candidate, hangup or "
+		    "ringing");
+	qs_push(a, type);
+	d = cJSON_GetObjectItemCaseSensitive(data, "data");
+	if ((a->json = d != NULL ? cJSON_PrintUnformatted(d) :
+	    cm_strdup("null")) == NULL || strlen(a->json) > QS_SIGNAL_MAX)
+		return ("data must be JSON of at most 32 KiB");
+	qs_push(a, a->json);
+	if (qs_opt_str(data, "to", &to) != NULL || (to[0] != '\0' &&
+	    (strchr(to, ':') == NULL || !qs_valid_email(strchr(to, ':') + 1))))
+		return ("to must be a member as \"ROLE:EMAIL\"");
+	qs_push(a, to);
+	return (NULL);
+}
+
 /* update-chat: chatId, priority ("" = same), skill ("" = same). */
 const char *
 qs_parse_update(const struct cm_principal *u, const cJSON *data,

@@ -44,7 +44,7 @@ struct cm_script qs_script_send, qs_script_pick, qs_script_takeover,
     qs_script_queue, qs_script_sock, qs_script_sweep, qs_script_timer,
     qs_script_stats, qs_script_ai_result, qs_script_ai_queue,
     qs_script_watch, qs_script_persons, qs_script_prefer,
-    qs_script_label;
+    qs_script_label, qs_script_signal;
 
 static const struct {
 	struct cm_script	*script;
@@ -76,6 +76,7 @@ static const struct {
 	{ &qs_script_persons,	qs_lua_persons },
 	{ &qs_script_prefer,	qs_lua_prefer },
 	{ &qs_script_label,	qs_lua_label },
+	{ &qs_script_signal,	qs_lua_signal },
 };
 
 /*

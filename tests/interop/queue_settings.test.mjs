@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, sleep } from './harness.mjs';
-import { take, emit, ok, api, who } from './queue-helpers.mjs';
+import { take, none, emit, ok, api, who } from './queue-helpers.mjs';
 
 let stack;
 
@@ -126,4 +126,27 @@ test('labelingEnabled: staff label a conversation and its messages for training 
 	ok(await emit(agent, 'label-chat', { chatId, seq: 1, label: null }), 'unlabel');
 	ok(await emit(agent, 'label-chat', { chatId, seq: 2, label: null }), 'unlabel');
 	assert.deepEqual((await api(stack, admin.token, 'GET', '/chat/labels')).body.labels, []);
+}));
+
+test('webrtc-signal: members relay offers, answers and candidates to each other, nobody else', w(async () => {
+	const org = 'rtc';
+	const agent = await who(stack, { org, role: 'agent', email: 'ann@rtc.example' });
+	const other = await who(stack, { org, role: 'agent', email: 'bob@rtc.example' });
+	const cust = await who(stack, { org, role: 'customer', email: 'cu@rtc.example', context: {} });
+	const chatId = ok(await emit(cust, 'chat-message', { text: 'call me', clientMsgId: 'r1' }), 'open').message.chatId;
+	assert.equal(ok(await emit(agent, 'pick-next', {}), 'pick').chat.chatId, chatId);
+
+	const offer = { sdp: 'v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\n', type: 'offer' };
+	const sent = ok(await emit(agent, 'webrtc-signal', { chatId, type: 'offer', data: offer }), 'offer');
+	assert.equal(sent.delivered, 1);
+	const got = await take(cust, 'webrtc-signal', (e) => e.chatId === chatId && e.type === 'offer');
+	assert.deepEqual(got.data, offer);
+	assert.equal(got.from.email, 'ann@rtc.example');
+	ok(await emit(cust, 'webrtc-signal', { type: 'answer', data: { sdp: 'v=0', type: 'answer' }, to: 'agent:ann@rtc.example' }), 'answer');
+	assert.equal((await take(agent, 'webrtc-signal', (e) => e.type === 'answer')).from.role, 'customer');
+	await none(other, 'webrtc-signal');
+	assert.equal((await emit(other, 'webrtc-signal', { chatId, type: 'offer', data: offer })).error.code, 'FORBIDDEN');
+	assert.equal((await emit(agent, 'webrtc-signal', { chatId, type: 'bogus' })).error.code, 'BAD_REQUEST');
+	assert.equal((await emit(agent, 'webrtc-signal', { chatId, type: 'candidate', to: 'agent:bob@rtc.example' })).error.code, 'BAD_REQUEST');
+	assert.equal((await emit(agent, 'webrtc-signal', { chatId, type: 'offer', data: { sdp: 'x'.repeat(40000) } })).error.code, 'BAD_REQUEST');
 }));

@@ -316,6 +316,7 @@ const EVENTS = [
 		{ event: 'rate-chat', data: (X) => ({ chatId: X[k], rating: 1, feedback: 'hijacked' }), expect: 'refuse' },
 		{ event: 'tag-chat', data: (X) => ({ chatId: X[k], op: 'add', tag: 'hijacked' }), expect: 'refuse' },
 		{ event: 'label-chat', data: (X) => ({ chatId: X[k], label: 'bad' }), expect: 'refuse' },
+		{ event: 'webrtc-signal', data: (X) => ({ chatId: X[k], type: 'offer', data: { sdp: 'v=0' } }), expect: 'refuse' },
 		{ event: 'send-ai-message', data: (X) => ({ chatId: X[k], prompt: 'summarise' }), expect: 'refuse', ai: true },
 	]),
 	// Org B's own conversation handed to org A's agent: that agent is not online in org B.
