@@ -54,6 +54,7 @@ static const struct qs_op qs_ops[] = {
 	{ "transcript",		QS_R_ALL,	&qs_script_messages, qs_parse_transcript },
 	{ "search",		QS_R_ALL,	&qs_script_search, qs_parse_search },
 	{ "queue",		QS_R_STAFF,	&qs_script_queue, qs_parse_queue },
+	{ "canned",		QS_R_STAFF,	&qs_script_canned, qs_parse_canned },
 	{ "settings",		QS_R_ADMIN,	&qs_script_queue, qs_parse_settings },
 	{ "agent",		QS_R_ADMIN,	&qs_script_queue, qs_parse_agent },
 	/* from presence-svc, on the agent's behalf */

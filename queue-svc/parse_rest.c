@@ -169,6 +169,68 @@ qs_parse_search(const struct cm_principal *u, const cJSON *data,
 	return (NULL);
 }
 
+/* A canned response's text member: "" if absent; else why not. */
+static const char *
+qs_canned_str(const cJSON *data, const char *name, size_t max, int oneline,
+    cJSON *out)
+{
+	const char	*v;
+
+	if (qs_opt_str(data, name, &v) != NULL || (v[0] != '\0' &&
+	    (!qs_valid_text(v, max) || (oneline && strchr(v, '\n')))))
+		return ("title (200), text (4000), category and shortcut (64, "
+		    "one line) must be text of at most that many bytes");
+	cJSON_AddStringToObject(out, name, v);
+	return (NULL);
+}
+
+/*
+ * canned: mode (list | get | put | del, from "op"; add is put with no
+ * id), id, then for list category and q, for put the entry as JSON
+ * {title, text, category, shortcut}.
+ */
+const char *
+qs_parse_canned(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*mode, *id, *cat, *q, *why = NULL;
+	cJSON		*e;
+
+	if (qs_opt_str(data, "op", &mode) != NULL ||
+	    qs_opt_str(data, "id", &id) != NULL ||
+	    (id[0] != '\0' && !qs_valid_id(id)))
+		return ("a canned response's id is 1 to 128 characters of "
+		    "[A-Za-z0-9._-]");
+	if (strcmp(mode, "add") == 0) {
+		mode = "put";
+		id = "";
+	}
+	qs_push(a, mode);
+	qs_push(a, id);
+	if (strcmp(mode, "list") == 0) {
+		if (qs_opt_str(data, "category", &cat) != NULL ||
+		    qs_opt_str(data, "q", &q) != NULL || strlen(q) > QS_QUERY_MAX)
+			return ("category and q must be short strings");
+		qs_push(a, cat);
+		qs_push(a, q);
+		return (NULL);
+	}
+	if (strcmp(mode, "put") != 0)
+		return (NULL);		/* get, del: the script checks id */
+	e = cJSON_CreateObject();
+	if ((why = qs_canned_str(data, "title", QS_TITLE_MAX, 1, e)) == NULL &&
+	    (why = qs_canned_str(data, "text", QS_CANNED_TEXT_MAX, 0, e)) == NULL &&
+	    (why = qs_canned_str(data, "category", QS_TAG_MAX, 1, e)) == NULL &&
+	    (why = qs_canned_str(data, "shortcut", QS_TAG_MAX, 1, e)) == NULL &&
+	    (cm_json_str(e, "title")[0] == '\0' ||
+	    cm_json_str(e, "text")[0] == '\0'))
+		why = "a canned response needs a title and a text";
+	if (why == NULL)
+		qs_push(a, a->json = cJSON_PrintUnformatted(e));
+	cJSON_Delete(e);
+	return (why);
+}
+
 /* queue: what (list | stats | agents | settings), read only. */
 const char *
 qs_parse_queue(const struct cm_principal *u, const cJSON *data,

@@ -40,6 +40,9 @@
 #define QS_AI_BUBBLES_MAX	32	/* messages in one AI answer */
 #define QS_AI_TEXT_MAX		65536	/* an AI answer, bytes */
 #define QS_SIGNAL_MAX		32768	/* a WebRTC signal's data, bytes */
+#define QS_CANNED_MAX		1000	/* canned responses per org */
+#define QS_CANNED_TEXT_MAX	4000
+#define QS_TITLE_MAX		200
 #define QS_SKILLS_MAX		16	/* skills per agent or pick-next */
 #define QS_TAG_MAX		64
 #define QS_TAGS_POOL_MAX	200	/* availableTags */
@@ -202,7 +205,8 @@ extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
 			qs_script_queue, qs_script_sock, qs_script_sweep,
 			qs_script_timer, qs_script_stats, qs_script_ai_result,
 			qs_script_ai_queue, qs_script_watch, qs_script_persons,
-			qs_script_prefer, qs_script_label, qs_script_signal;
+			qs_script_prefer, qs_script_label, qs_script_signal,
+			qs_script_canned;
 
 /* lua_*.c: the Lua of the library and of each script. */
 extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
@@ -216,6 +220,6 @@ extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],
 		qs_lua_stats[];
 extern const char qs_lua_ai_result[], qs_lua_ai_queue[];
 extern const char qs_lua_persons[], qs_lua_prefer[], qs_lua_label[],
-		qs_lua_signal[];
+		qs_lua_signal[], qs_lua_canned[];
 
 #endif

@@ -45,6 +45,7 @@
  *	chat-handle:{ORG}		list: handle times (s) of the last 50
  *					resolved chats, newest first
  *	chat-resolved:{ORG}:YYYYMMDD	counter of chats closed that UTC day
+ *	chat-canned:{ORG}		hash: id -> a canned response's JSON
  *	chat-org:{ORG}			hash: per-org settings (autoAssign)
  *	chat-dirty:{ORG}		string: set when the stats changed
  *
@@ -110,6 +111,7 @@
 #define QS_FAM_PREFERRED "chat-preferred"
 #define QS_FAM_LABELS	"chat-labels"
 #define QS_FAM_LABELED	"chat-labeled"
+#define QS_FAM_CANNED	"chat-canned"
 #define QS_FAM_TIMERS	"chat-timers"
 #define QS_KEY_ORGS	"chat-orgs"
 

@@ -64,6 +64,15 @@ QS_REST(qs_rest_note_add, .op = "notes", .status = 201, P1("chatId"),
 QS_REST(qs_rest_note_del, .op = "notes", .status = 200,
     P2("chatId", "noteId"), FIX("del"))
 QS_REST(qs_rest_rate, .op = "rate-chat", .status = 200, P1("chatId"))
+QS_REST(qs_rest_canned_list, .op = "canned", .status = 200, FIX("list"),
+    .query = { "category", "q" })
+QS_REST(qs_rest_canned_add, .op = "canned", .status = 201, FIX("add"))
+QS_REST(qs_rest_canned_get, .op = "canned", .status = 200, P1("id"),
+    FIX("get"))
+QS_REST(qs_rest_canned_put, .op = "canned", .status = 200, P1("id"),
+    FIX("put"))
+QS_REST(qs_rest_canned_del, .op = "canned", .status = 200, P1("id"),
+    FIX("del"))
 QS_REST(qs_rest_labels, .op = "labels", .status = 200, P1("chatId"))
 QS_REST(qs_rest_labeled, .op = "labels", .status = 200, .query = { "limit" })
 QS_REST(qs_rest_label, .op = "label-chat", .status = 200, P1("chatId"))
@@ -106,6 +115,11 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "POST",	CONV "/rating",			qs_rest_rate },
 	{ "GET",	"/chat/search",			qs_rest_search },
 	{ "GET",	"/chat/labels",			qs_rest_labeled },
+	{ "GET",	"/chat/canned",			qs_rest_canned_list },
+	{ "POST",	"/chat/canned",			qs_rest_canned_add },
+	{ "GET",	"/chat/canned/{}",		qs_rest_canned_get },
+	{ "PUT",	"/chat/canned/{}",		qs_rest_canned_put },
+	{ "DELETE",	"/chat/canned/{}",		qs_rest_canned_del },
 	{ "GET",	"/chat/queue",			qs_rest_queue },
 	{ "GET",	"/chat/queue/stats",		qs_rest_stats },
 	{ "GET",	"/chat/queue/agents",		qs_rest_agents },

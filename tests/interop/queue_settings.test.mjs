@@ -150,3 +150,35 @@ test('webrtc-signal: members relay offers, answers and candidates to each other,
 	assert.equal((await emit(agent, 'webrtc-signal', { chatId, type: 'candidate', to: 'agent:bob@rtc.example' })).error.code, 'BAD_REQUEST');
 	assert.equal((await emit(agent, 'webrtc-signal', { chatId, type: 'offer', data: { sdp: 'x'.repeat(40000) } })).error.code, 'BAD_REQUEST');
 }));
+
+test('canned responses: admins write them, staff list and search them by category', w(async () => {
+	const org = 'canned';
+	const admin = await who(stack, { org, role: 'admin', email: 'boss@canned.example' });
+	const agent = await who(stack, { org, role: 'agent', email: 'ann@canned.example' });
+	const cust = await who(stack, { org, role: 'customer', email: 'cu@canned.example' });
+	const add = (body) => api(stack, admin.token, 'POST', '/chat/canned', body);
+	const a = await add({ title: 'Greeting', text: 'Hello! How can I help you today?', category: 'general', shortcut: '/hi' });
+	assert.equal(a.status, 201, JSON.stringify(a.body));
+	const b = await add({ title: 'Refund time', text: 'Refunds take 5 working days.', category: 'billing' });
+	assert.equal(b.status, 201);
+	assert.notEqual(a.body.canned.id, b.body.canned.id);
+	assert.equal((await api(stack, agent.token, 'POST', '/chat/canned', { title: 'x', text: 'y' })).status, 403);
+	assert.equal((await api(stack, cust.token, 'GET', '/chat/canned')).status, 403);
+
+	const list = (q) => api(stack, agent.token, 'GET', `/chat/canned${q}`).then((r) => r.body.canned.map((c) => c.title));
+	assert.deepEqual(await list(''), ['Refund time', 'Greeting']);
+	assert.deepEqual(await list('?category=general'), ['Greeting']);
+	assert.deepEqual(await list('?q=REFUNDS'), ['Refund time']);
+	assert.deepEqual(await list('?q=%2Fhi'), ['Greeting']);
+
+	const id = b.body.canned.id;
+	const put = await api(stack, admin.token, 'PUT', `/chat/canned/${id}`, { title: 'Refunds', text: 'Refunds take 3 days.', category: 'billing' });
+	assert.equal(put.status, 200, JSON.stringify(put.body));
+	assert.equal(put.body.canned.createdAt, b.body.canned.createdAt);
+	assert.equal((await api(stack, agent.token, 'GET', `/chat/canned/${id}`)).body.canned.text, 'Refunds take 3 days.');
+	assert.equal((await add({ title: 'no text' })).status, 400);
+	assert.equal((await add({ title: 'a\nb', text: 'x' })).status, 400);
+	assert.equal((await api(stack, admin.token, 'DELETE', `/chat/canned/${id}`)).status, 200);
+	assert.equal((await api(stack, admin.token, 'GET', `/chat/canned/${id}`)).status, 404);
+	assert.equal((await api(stack, admin.token, 'DELETE', `/chat/canned/${id}`)).status, 404);
+}));

@@ -258,6 +258,12 @@ const REST = [
 		{ route: 'DELETE /chat/conversations/{}/notes/{}', path: (X) => `${conv(X, k)}/notes/${X.noteId}`, expect: 'refuse' },
 		{ route: 'POST /chat/conversations/{}/rating', path: (X) => `${conv(X, k)}/rating`, body: () => ({ rating: 1, feedback: 'hijacked' }), expect: 'refuse' },
 	]),
+	{ route: 'GET /chat/canned', path: () => '/chat/canned', expect: 'scoped',
+	    check: (r) => assert.ok(r.status !== 200 || r.body.canned.every((c) => !c.title.includes(MARK_A)), `org B's canned responses only: ${JSON.stringify(r.body)}`) },
+	{ route: 'POST /chat/canned', path: () => '/chat/canned', body: () => ({ title: `B canned ${MARK_B}`, text: 'B' }), expect: 'scoped', creates: true },
+	{ route: 'GET /chat/canned/{}', path: (X) => `/chat/canned/${X.cannedId}`, expect: 'refuse' },
+	{ route: 'PUT /chat/canned/{}', path: (X) => `/chat/canned/${X.cannedId}`, body: () => ({ title: 'hijacked', text: 'hijacked' }), expect: 'refuse' },
+	{ route: 'DELETE /chat/canned/{}', path: (X) => `/chat/canned/${X.cannedId}`, expect: 'refuse' },
 	{ route: 'GET /chat/labels', path: () => '/chat/labels?limit=200', expect: 'scoped',
 	    check: (r) => assert.ok(r.status !== 200 || r.body.labels.every((l) => l.chatId === B.chat), `org B's labels only: ${JSON.stringify(r.body)}`) },
 	{ route: 'GET /chat/search', path: (X) => `/chat/search?q=${X.searchWord}`, expect: 'scoped',
@@ -396,6 +402,7 @@ before(async () => {
 	const agent = sock.a_agent;
 
 	okRest(await api(admin, 'PUT', '/chat/queue/settings', { autoAssign: false, labelingEnabled: true }), 'A settings');
+	A.cannedId = okRest(await api(admin, 'POST', '/chat/canned', { title: `A canned ${MARK_A}`, text: `A reply ${MARK_A}` }), 'A canned').canned.id;
 	okRest(await api(admin, 'PUT', `/chat/queue/agents/${enc(A.agent.email)}`, { maxChats: 7, skills: [A.skill] }), 'A agent limit');
 	ok(await emit(agent, 'set-status', { status: 'busy' }), 'A status');
 	ok(await emit(sock.a_cust1, 'page-view', { url: A.url, title: `Checkout ${MARK_A}`, referrer: 'https://search.example/' }), 'A page-view');
