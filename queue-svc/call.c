@@ -32,6 +32,7 @@ static const struct {
 	{ "BAD_STATE",		409 },
 	{ "AT_CAPACITY",	409 },
 	{ "AGENT_UNAVAILABLE",	409 },
+	{ "OUTSIDE_HOURS",	409 },
 	{ "SERVICE_UNAVAILABLE", 503 },
 	{ "INTERNAL",		500 },
 };

@@ -122,8 +122,12 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	memset(&a, 0, sizeof(a));
 	a.cfg = ctx->cfg;
 	a.context = context;
+	a.open = -1;
+	if (u->role == CM_ROLE_CUSTOMER && strcmp(op->name, "chat-message") == 0)
+		a.open = qs_hours_open(ctx, u->org);
 	if ((why = op->parse(u, data, &a)) != NULL) {
 		free(a.json);
+		free(a.json2);
 		qs_result_error(res, "BAD_REQUEST", why);
 		return (-1);
 	}
@@ -136,8 +140,11 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 		argv[3 + i] = a.v[i];
 	r = qs_run(ctx, u->org, op->script, 3 + a.n, argv);
 	free(a.json);
+	free(a.json2);
 	rv = qs_result(r, op->name, res);
 	freeReplyObject(r);
+	if (rv == 0 && strcmp(op->name, "settings") == 0)
+		qs_hours_forget();
 	if (rv == 0) {
 		qs_metrics_op(op->name, res->body);
 		qs_presence_activity(ctx, u, op->name);

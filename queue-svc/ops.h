@@ -20,7 +20,8 @@ struct qs_args {
 	char			 cand[QS_CHAT_ID_LEN + 1];
 	const struct cm_cfg	*cfg;
 	const cJSON		*context;	/* the socket's, or NULL */
-	char			*json;		/* an argument built; freed */
+	char			*json, *json2;	/* arguments built; freed */
+	int			 open;		/* business hours: 1, 0, -1 */
 };
 
 /* Returns NULL, or why the data is refused (BAD_REQUEST). */

@@ -42,6 +42,7 @@ qs_parse_message(const struct cm_principal *u, const cJSON *data,
 		return ("no random conversation id; retry");
 	qs_push(a, a->cand);
 	qs_push(a, qs_context_config(a->context));
+	qs_push(a, a->open == 1 ? "1" : a->open == 0 ? "0" : "");
 	return (NULL);
 }
 

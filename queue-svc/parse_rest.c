@@ -260,10 +260,33 @@ qs_setting_bool(const cJSON *data, const char *name, struct qs_args *a)
 	return (NULL);
 }
 
+/* businessHours: "" = same, "null" = none, else its JSON (hours.c). */
+static const char *
+qs_setting_hours(const cJSON *data, struct qs_args *a)
+{
+	const cJSON	*h = cJSON_GetObjectItemCaseSensitive(data,
+			    "businessHours");
+	const char	*why;
+
+	if (h == NULL) {
+		qs_push(a, "");
+		return (NULL);
+	}
+	if (cJSON_IsNull(h)) {
+		qs_push(a, "null");
+		return (NULL);
+	}
+	if ((why = qs_hours_check(h)) != NULL)
+		return (why);
+	qs_push(a, a->json2 = cJSON_PrintUnformatted(h));
+	return (NULL);
+}
+
 /*
  * settings: "settings", autoAssign, visitorAgentSelection,
- * labelingEnabled ("1" | "0" | "" = same), availableTags (JSON array;
- * "" = same, [] = any tag).
+ * labelingEnabled ("1" | "0" | "" = same), businessHours (as
+ * qs_setting_hours), availableTags (JSON array; "" = same, [] = any
+ * tag).
  */
 const char *
 qs_parse_settings(const struct cm_principal *u, const cJSON *data,
@@ -277,6 +300,8 @@ qs_parse_settings(const struct cm_principal *u, const cJSON *data,
 	if ((why = qs_setting_bool(data, "autoAssign", a)) != NULL ||
 	    (why = qs_setting_bool(data, "visitorAgentSelection", a)) != NULL ||
 	    (why = qs_setting_bool(data, "labelingEnabled", a)) != NULL)
+		return (why);
+	if ((why = qs_setting_hours(data, a)) != NULL)
 		return (why);
 	tags = cJSON_GetObjectItemCaseSensitive(data, "availableTags");
 	if (tags == NULL || cJSON_IsNull(tags)) {

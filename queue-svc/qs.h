@@ -21,11 +21,14 @@
  *			and /chat/search
  *	transcript.c	transcripts as JSON, text or CSV
  *	context.c	a conversation's context export
+ *	hours.c		business hours
  *	scripts.c	assembles the scripts; lua_*.c hold their Lua
  *	text.c		UTF-8 checks
  */
 #ifndef QS_H
 #define QS_H
+
+#include <time.h>
 
 #include "svc.h"
 
@@ -179,6 +182,20 @@ void	qs_timer_fini(void *);
 
 /* rest.c: the route table (cm_svc_def.rest). */
 extern const struct cm_rest_route qs_rest_routes[];
+
+/*
+ * hours.c: business hours.  qs_hours_check says why a businessHours
+ * object is refused (NULL if fine); qs_hours_eval whether it is open at
+ * t (1, 0; -1 if invalid); qs_hours_open whether org is open now (1, 0,
+ * -1 if it has no hours or Redis failed), cached; qs_rest_hours serves
+ * GET /chat/business-hours.
+ */
+const char *qs_hours_check(const cJSON *);
+int	qs_hours_eval(const cJSON *, time_t t);
+int	qs_hours_open(struct cm_svc_ctx *, const char *org);
+void	qs_hours_forget(void);	/* after a settings change */
+void	qs_rest_hours(struct cm_svc_ctx *, const struct cm_rest_req *,
+	    struct cm_rest_reply *);
 
 /* context.c: GET /chat/conversations/{}/context (cm_rest_fn). */
 void	qs_rest_context(struct cm_svc_ctx *, const struct cm_rest_req *,

@@ -115,6 +115,7 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "POST",	CONV "/rating",			qs_rest_rate },
 	{ "GET",	"/chat/search",			qs_rest_search },
 	{ "GET",	"/chat/labels",			qs_rest_labeled },
+	{ "GET",	"/chat/business-hours",		qs_rest_hours },
 	{ "GET",	"/chat/canned",			qs_rest_canned_list },
 	{ "POST",	"/chat/canned",			qs_rest_canned_add },
 	{ "GET",	"/chat/canned/{}",		qs_rest_canned_get },

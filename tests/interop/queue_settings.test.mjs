@@ -31,7 +31,7 @@ test('availableTags limits the tags staff may add, over REST and the tag-chat ev
 	const chatId = ok(await emit(cust, 'chat-message', { text: 'hi', clientMsgId: 't1' }), 'open').message.chatId;
 	ok(await emit(agent, 'pick-next', {}), 'pick');
 
-	assert.deepEqual((await settings(admin)).body, { autoAssign: false, visitorAgentSelection: false, labelingEnabled: false, availableTags: [] });
+	assert.deepEqual((await settings(admin)).body, { autoAssign: false, visitorAgentSelection: false, labelingEnabled: false, availableTags: [], businessHours: null });
 	const put = await settings(admin, { availableTags: ['billing', 'vip'] });
 	assert.equal(put.status, 200, JSON.stringify(put.body));
 	assert.deepEqual(put.body.availableTags, ['billing', 'vip']);
@@ -181,4 +181,40 @@ test('canned responses: admins write them, staff list and search them by categor
 	assert.equal((await api(stack, admin.token, 'DELETE', `/chat/canned/${id}`)).status, 200);
 	assert.equal((await api(stack, admin.token, 'GET', `/chat/canned/${id}`)).status, 404);
 	assert.equal((await api(stack, admin.token, 'DELETE', `/chat/canned/${id}`)).status, 404);
+}));
+
+test('businessHours: outside them a conversation for a person is refused, or told so, as the org says', w(async () => {
+	const org = 'hours';
+	const admin = await who(stack, { org, role: 'admin', email: 'boss@hours.example' });
+	const agent = await who(stack, { org, role: 'agent', email: 'ann@hours.example' });
+	const hoursOf = async (s) => (await api(stack, s.token, 'GET', '/chat/business-hours')).body;
+	const c1 = await who(stack, { org, role: 'customer', email: 'c1@hours.example' });
+	assert.deepEqual(await hoursOf(c1), { open: true, businessHours: null });
+
+	const closed = { timezone: 'Europe/Berlin', days: {}, outsideHours: 'refuse', message: 'Closed until Monday 9:00' };
+	const put = await settings(admin, { businessHours: closed });
+	assert.equal(put.status, 200, JSON.stringify(put.body));
+	assert.deepEqual(put.body.businessHours, closed);
+	assert.equal((await hoursOf(c1)).open, false);
+	const no = await emit(c1, 'chat-message', { text: 'hello?', clientMsgId: 'h1' });
+	assert.deepEqual(no.error, { code: 'OUTSIDE_HOURS', message: 'Closed until Monday 9:00' });
+
+	await settings(admin, { businessHours: { ...closed, outsideHours: 'message' } });
+	const m = ok(await emit(c1, 'chat-message', { text: 'hello?', clientMsgId: 'h2' }), 'told').message;
+	await take(c1, 'chat-message', (x) => x.chatId === m.chatId && x.from.role === 'system' && x.text === 'Closed until Monday 9:00');
+	await take(agent, 'queue-notification', (x) => x.chatId === m.chatId);
+
+	// Open every day, but today (in Berlin) is a holiday.
+	const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date());
+	const always = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']]));
+	await settings(admin, { businessHours: { timezone: 'Europe/Berlin', days: always, holidays: [today], outsideHours: 'refuse' } });
+	const c2 = await who(stack, { org, role: 'customer', email: 'c2@hours.example' });
+	assert.equal((await emit(c2, 'chat-message', { text: 'hi', clientMsgId: 'h3' })).error.code, 'OUTSIDE_HOURS');
+	await settings(admin, { businessHours: { timezone: 'Europe/Berlin', days: always, outsideHours: 'refuse' } });
+	ok(await emit(c2, 'chat-message', { text: 'hi', clientMsgId: 'h3' }), 'open');
+	assert.equal((await hoursOf(c2)).open, true);
+	assert.equal((await settings(admin, { businessHours: null })).body.businessHours, null);
+
+	for (const bad of [{ timezone: 'Mars/Base', days: {} }, { timezone: 'UTC', days: { mon: ['17:00-09:00'] } }, 'always'])
+		assert.equal((await settings(admin, { businessHours: bad })).status, 400, JSON.stringify(bad));
 }));

@@ -258,6 +258,8 @@ const REST = [
 		{ route: 'DELETE /chat/conversations/{}/notes/{}', path: (X) => `${conv(X, k)}/notes/${X.noteId}`, expect: 'refuse' },
 		{ route: 'POST /chat/conversations/{}/rating', path: (X) => `${conv(X, k)}/rating`, body: () => ({ rating: 1, feedback: 'hijacked' }), expect: 'refuse' },
 	]),
+	{ route: 'GET /chat/business-hours', path: () => '/chat/business-hours', expect: 'scoped',
+	    check: (r) => assert.ok(!JSON.stringify(r.body).includes(MARK_A), `org B's hours only: ${JSON.stringify(r.body)}`) },
 	{ route: 'GET /chat/canned', path: () => '/chat/canned', expect: 'scoped',
 	    check: (r) => assert.ok(r.status !== 200 || r.body.canned.every((c) => !c.title.includes(MARK_A)), `org B's canned responses only: ${JSON.stringify(r.body)}`) },
 	{ route: 'POST /chat/canned', path: () => '/chat/canned', body: () => ({ title: `B canned ${MARK_B}`, text: 'B' }), expect: 'scoped', creates: true },
@@ -401,7 +403,9 @@ before(async () => {
 	const admin = tok.a_admin;
 	const agent = sock.a_agent;
 
-	okRest(await api(admin, 'PUT', '/chat/queue/settings', { autoAssign: false, labelingEnabled: true }), 'A settings');
+	const allDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']]));
+	okRest(await api(admin, 'PUT', '/chat/queue/settings', { autoAssign: false, labelingEnabled: true,
+	    businessHours: { timezone: 'UTC', days: allDay, outsideHours: 'message', message: `A is closed ${MARK_A}` } }), 'A settings');
 	A.cannedId = okRest(await api(admin, 'POST', '/chat/canned', { title: `A canned ${MARK_A}`, text: `A reply ${MARK_A}` }), 'A canned').canned.id;
 	okRest(await api(admin, 'PUT', `/chat/queue/agents/${enc(A.agent.email)}`, { maxChats: 7, skills: [A.skill] }), 'A agent limit');
 	ok(await emit(agent, 'set-status', { status: 'busy' }), 'A status');

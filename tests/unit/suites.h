@@ -23,7 +23,8 @@
 	X(ai_sse)							\
 	X(ai_tools)							\
 	X(ai_bm25)							\
-	X(ai_config)
+	X(ai_config)							\
+	X(hours)
 
 #define X(name)	Suite *name##_suite(void);
 CM_UNIT_SUITES
