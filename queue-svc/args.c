@@ -1,7 +1,8 @@
 /*
- * Input checks shared by the op parsers (ops.c): ids, skills, emails,
- * free text, and numbers and booleans that arrive either as JSON values
- * (events, REST bodies) or as strings (REST query parameters).
+ * Input checks shared by the op parsers (parse*.c): ids, skills,
+ * emails, free text, and numbers and booleans that arrive either as
+ * JSON values (events, REST bodies) or as strings (REST query
+ * parameters); and the script arguments the parsers push.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +10,8 @@
 #include <string.h>
 
 #include "log.h"
-#include "qs.h"
+#include "ops.h"
+#include "queue_keys.h"
 #include "util.h"
 
 /* 1 if s is 1..max characters of [A-Za-z0-9] and the bytes of extra. */
@@ -183,4 +185,75 @@ qs_data_bool(const cJSON *data, const char *name, int def, int *out)
 	else
 		return (-1);
 	return (0);
+}
+
+/* What the op parsers push (ops.h). */
+
+void
+qs_push(struct qs_args *a, const char *s)
+{
+	if (a->n < QS_ARGS_MAX - 3)
+		a->v[a->n++] = s;
+}
+
+void
+qs_push_num(struct qs_args *a, long long n)
+{
+	char	*buf;
+
+	if (a->nnum == (int)(sizeof(a->num) / sizeof(a->num[0])))
+		return;			/* no parser pushes that many */
+	buf = a->num[a->nnum++];
+	snprintf(buf, sizeof(a->num[0]), "%lld", n);
+	qs_push(a, buf);
+}
+
+/*
+ * A string member: "" if absent or null.  Returns NULL, or why not if
+ * it is something else.
+ */
+const char *
+qs_opt_str(const cJSON *data, const char *name, const char **out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(data, name);
+
+	*out = "";
+	if (v == NULL || cJSON_IsNull(v))
+		return (NULL);
+	if (!cJSON_IsString(v))
+		return ("a field that must be a string is not");
+	*out = v->valuestring;
+	return (NULL);
+}
+
+/*
+ * chatId: required, except that a customer may leave it out (their open
+ * or latest conversation, as the script decides).
+ */
+const char *
+qs_arg_chat(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const char	*chat;
+
+	if (qs_opt_str(data, "chatId", &chat) != NULL ||
+	    (chat[0] != '\0' && !qs_valid_chat(chat)))
+		return ("chatId must be a conversation id");
+	if (chat[0] == '\0' && u->role != CM_ROLE_CUSTOMER)
+		return ("chatId is required");
+	qs_push(a, chat);
+	return (NULL);
+}
+
+/* A skill member, QS_SKILL_DEFAULT when absent. */
+const char *
+qs_arg_skill(const cJSON *data, const char *name, struct qs_args *a)
+{
+	const char	*skill;
+
+	if (qs_opt_str(data, name, &skill) != NULL ||
+	    (skill[0] != '\0' && !qs_valid_skill(skill)))
+		return ("a skill is 1 to 32 characters of [A-Za-z0-9._-]");
+	qs_push(a, skill[0] != '\0' ? skill : QS_SKILL_DEFAULT);
+	return (NULL);
 }
