@@ -18,6 +18,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "proto.h"		/* CM_WATCH_TTL_S */
 #include "util.h"
 
 #define CFG_FILE_MAX	(1024 * 1024)
@@ -45,7 +46,10 @@ static const char	*cfg_check_alg(const char *);
 #define OFF(k)		offsetof(struct cm_cfg, k)
 #define STR(k, d)	{ #k, CFG_T_STR, OFF(k), d, 0, 0, NULL, 0 }
 #define STRX(k, d, c, f) { #k, CFG_T_STR, OFF(k), d, 0, 0, c, f }
-#define INT(k, d, lo, hi) { #k, CFG_T_INT, OFF(k), #d, lo, hi, NULL, 0 }
+/* The default is stringified after expansion: it may be a macro. */
+#define CFG_STR(d)	#d
+#define INT(k, d, lo, hi) \
+	{ #k, CFG_T_INT, OFF(k), CFG_STR(d), lo, hi, NULL, 0 }
 
 #define HOUR_MS		3600000
 #define GIB		1073741824
@@ -103,6 +107,7 @@ static const struct cfg_key cfg_keys[] = {
 	INT(presence_room_ttl_s, 45, 1, 86400),
 	INT(presence_heartbeat_fast_ms, 5000, 100, HOUR_MS),
 	INT(presence_heartbeat_slow_ms, 30000, 100, HOUR_MS),
+	INT(presence_watch_ttl_s, CM_WATCH_TTL_S, 1, 86400),
 	INT(ai_workers,		2, 1, 64),
 	INT(ai_debounce_ms,	1000, 0, 600000),
 	INT(ai_timeout_ms,	30000, 1000, 600000),

@@ -79,6 +79,7 @@ struct cm_cfg {
 	int	 presence_room_ttl_s;	/* room member presence lifetime */
 	int	 presence_heartbeat_fast_ms; /* widget beat while watched */
 	int	 presence_heartbeat_slow_ms; /* widget beat otherwise */
+	int	 presence_watch_ttl_s;	/* a watch-chat lasts this long */
 
 	/* ai-bridge */
 	int	 ai_workers;		/* reply job threads */

@@ -5,8 +5,8 @@
  * When queue-svc does not answer, activeChats is null: unknown.
  *
  * The other things presence-svc tells queue-svc go out here too, on
- * the same link: an agent's status, and the sockets of a dead gateway
- * worker (worker.c).
+ * the same link: an agent's status, the sockets of a dead gateway
+ * worker (worker.c), and those a refresh brings back (refresh.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +149,41 @@ pres_tell_queue_close(struct cm_svc_ctx *ctx, const char *org,
 		rv = -1;		/* logged */
 	else if (st != CM_ST_OK) {
 		cm_log_warn("msg=\"queue-svc refused a socket close\" "
+		    "org=%s sid=%s status=%d", org, sid, st);
+		rv = -1;
+	}
+	free(reply);
+	cm_buf_free(&b);
+	return (rv);
+}
+
+/*
+ * The body is the gateway's own for an open (gateway/session.c,
+ * sio_finish_connect) less what a refresh does not know: the address,
+ * user agent, URL, connect time and auth context.
+ */
+int
+pres_tell_queue_open(struct cm_svc_ctx *ctx, const char *org,
+    const char *sid, const struct cm_principal *u, const char *gw,
+    const char *slot, int timeout_ms)
+{
+	struct cm_buf b = { 0 };
+	char *reply = NULL;
+	int st, rv = 0;
+
+	pres_queue_peer.url = ctx->cfg->queue_address;
+	cm_buf_puts(&b, "{\"sid\":");
+	cm_buf_json_str(&b, sid);
+	cm_buf_puts(&b, ",\"user\":");
+	cm_principal_json(&b, u);
+	cm_buf_puts(&b, ",\"gateway\":");
+	cm_buf_json_str(&b, gw);
+	cm_buf_printf(&b, ",\"worker\":%s,\"restored\":true}", slot);
+	if (cm_svc_call(&pres_queue_peer, CM_MSG_SOCKET_OPEN, org, b.data,
+	    b.len, timeout_ms, &st, &reply) == -1)
+		rv = -1;		/* logged */
+	else if (st != CM_ST_OK) {
+		cm_log_warn("msg=\"queue-svc refused a socket open\" "
 		    "org=%s sid=%s status=%d", org, sid, st);
 		rv = -1;
 	}

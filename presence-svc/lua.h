@@ -48,19 +48,19 @@
 "	    timestamp = tonumber(now) }))\n"				\
 "end\n"									\
 "\n"									\
-"-- The widget's heartbeat interval: fast while anyone watches.\n"	\
+"-- The widget's heartbeat interval: fast while anyone watches; and\n" \
+"-- how many watch.  A watch that ran out stays for the sweeper, which\n" \
+"-- tells the widget that it did.\n"					\
 "local function beat_interval(watch, now, fast, slow)\n"		\
 "	local w = redis.call('HGETALL', watch)\n"			\
-"	local live = false\n"						\
+"	local live = 0\n"						\
 "	for i = 1, #w, 2 do\n"						\
-"		if tonumber(w[i + 1]) > tonumber(now) then\n"		\
-"			live = true\n"					\
-"		else\n"							\
-"			redis.call('HDEL', watch, w[i])\n"		\
+"		if (tonumber(w[i + 1]) or 0) > tonumber(now) then\n"	\
+"			live = live + 1\n"				\
 "		end\n"							\
 "	end\n"								\
-"	if live then return tonumber(fast) end\n"			\
-"	return tonumber(slow)\n"					\
+"	if live > 0 then return tonumber(fast), live end\n"		\
+"	return tonumber(slow), 0\n"					\
 "end\n"									\
 "\n"									\
 "-- Adds a socket to its identity; true if the identity came online.\n" \

@@ -7,7 +7,7 @@
  *	refresh.c	the 30 s socket refresh (frame)
  *	worker.c	worker heartbeats; dropping a worker's sockets
  *	sweep.c		the sweeper thread: dead workers, stale sockets,
- *			room presence expiry
+ *			room presence expiry, watches that ran out
  *	api.c		one operation, two callers: socket events and REST
  *	status.c	agent status
  *	agents.c	REST reads: agents, stats, sessions
@@ -62,6 +62,14 @@ struct pres_call {
 typedef cJSON *(*pres_op_fn)(struct cm_svc_ctx *, const struct pres_call *,
     struct pres_err *);
 
+/*
+ * What presence-svc tells queue-svc in the gateway's stead (worker.c,
+ * refresh.c) is bounded: PRES_TELL_TIMEOUT_MS a call, and
+ * PRES_TELL_BUDGET_MS for all the sockets of one drop or refresh.
+ */
+#define PRES_TELL_TIMEOUT_MS	1000
+#define PRES_TELL_BUDGET_MS	5000
+
 /* load.c: sets "activeChats" on an agent object or an array of them. */
 void	pres_add_active_chats(struct cm_svc_ctx *, const struct cm_principal *,
 	    cJSON *agents);
@@ -78,6 +86,17 @@ void	pres_tell_queue_status(struct cm_svc_ctx *, const char *org,
 int	pres_tell_queue_close(struct cm_svc_ctx *, const char *org,
 	    const char *sid, const struct cm_principal *, const char *reason,
 	    int64_t since, int timeout_ms);
+/*
+ * load.c: sends queue-svc the SOCKET_OPEN of a socket that a refresh
+ * restored (its worker had been taken for dead, and queue-svc told it
+ * closed), as far as the refresh knows it: sid, user, gateway and
+ * worker, no auth context (so queue-svc keeps an agent's skills).
+ * Waits at most timeout_ms.  Returns 0 if queue-svc took it, -1
+ * (logged) if not.
+ */
+int	pres_tell_queue_open(struct cm_svc_ctx *, const char *org,
+	    const char *sid, const struct cm_principal *, const char *gw,
+	    const char *slot, int timeout_ms);
 
 /* api.c */
 cJSON	*pres_event_run(struct cm_svc_ctx *, const struct cm_event_req *,
@@ -259,6 +278,15 @@ cJSON	*pres_op_room_history(struct cm_svc_ctx *, const struct pres_call *,
 int	pres_room_prune(struct cm_svc_ctx *, const char *member,
 	    const char *scheduled);
 
+/*
+ * visitor.c: the sweeper's pass over a customer scheduled at scheduled
+ * ("ORG EMAIL" in chat-watch-due): forgets the watches that ran out by
+ * now, pushes heartbeat-config if that slowed the widget down, and
+ * schedules the next look.  Returns 0, or -1 if Redis failed.
+ */
+int	pres_watch_expire(struct cm_svc_ctx *, const char *member,
+	    const char *scheduled, int64_t now);
+
 /* scripts.c, scripts_misc.c, scripts_room.c */
 extern struct cm_script	pres_script_open;
 extern struct cm_script	pres_script_close;
@@ -271,6 +299,7 @@ extern struct cm_script	pres_script_page_view;
 extern struct cm_script	pres_script_visitor_state;
 extern struct cm_script	pres_script_heartbeat;
 extern struct cm_script	pres_script_watch;
+extern struct cm_script	pres_script_watch_expire;
 extern struct cm_script	pres_script_room_join;
 extern struct cm_script	pres_script_room_presence;
 extern struct cm_script	pres_script_room_leave;

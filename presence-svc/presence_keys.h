@@ -2,8 +2,8 @@
  * presence-svc's Redis key families: the only place their names are
  * spelled.  Every key of an org carries the org as a {hash tag}, so one
  * Lua script touches one Redis Cluster slot.  The few keys that are not
- * about one org (the gateway worker registry, the room expiry schedule)
- * carry the tag {#}, which no org id can spell.
+ * about one org (the gateway worker registry, the room and watch expiry
+ * schedules) carry the tag {#}, which no org id can spell.
  *
  * Seed 000 (sockets and identities):
  *	chat-socket:{ORG}:SID		hash: one live socket (email, role,
@@ -36,7 +36,12 @@
  *	chat-visits:{ORG}:EMAIL		list of web-visit rows (JSON), newest
  *					first, at most 200; TTL 30 days
  *	chat-watch:{ORG}:EMAIL		hash KIND:AGENT:CHATID -> until (ms):
- *					who watches a customer; TTL 120 s
+ *					who watches a customer; a run-out
+ *					entry stays until the sweeper takes
+ *					it; TTL presence_watch_ttl_s +
+ *					PRES_WATCH_KEEP_S
+ *	chat-watch-due:{#}		zset "ORG EMAIL" -> when a watch of
+ *					the customer may run out next
  * Rooms (seed 002):
  *	chat-room:{ORG}:ROOM		hash: ticketId, priority,
  *					assignedAgentId, status, createdAt,
@@ -62,7 +67,7 @@
 #define PRES_CLOSED_TTL_MS	120000
 #define PRES_AUX_TTL_S		(30 * 86400)	/* chat-status, -visitor, -visits */
 #define PRES_VISITS_MAX		200
-#define PRES_WATCH_TTL_S	120
+#define PRES_WATCH_KEEP_S	300	/* chat-watch outlives its last watch */
 #define PRES_ROOM_IDLE_TTL_S	(30 * 86400)
 #define PRES_ROOM_LOG_MAX	1000
 #define PRES_GLOBAL_TAG		"#"
@@ -165,6 +170,13 @@ static inline char *
 pres_key_watch(const struct cm_cfg *cfg, const char *org, const char *email)
 {
 	return (cm_key(cfg, "chat-watch", org, email, NULL, NULL));
+}
+
+static inline char *
+pres_key_watch_due(const struct cm_cfg *cfg)
+{
+	return (cm_key(cfg, "chat-watch-due", PRES_GLOBAL_TAG, NULL, NULL,
+	    NULL));
 }
 
 static inline char *

@@ -10,7 +10,12 @@
  * drop sockets that no worker lists any more.  A listed socket whose
  * row is gone and that did not close is recorded again: its worker had
  * been taken for dead, or its open was lost while presence-svc was
- * down.
+ * down.  queue-svc is sent a SOCKET_OPEN for each socket so restored:
+ * a worker taken for dead had its sockets passed on to queue-svc as
+ * closes (worker.c), and one that was only stalled (SIGSTOP, a long
+ * pause) would otherwise leave its agents offline for routing until
+ * they reconnect.  Bounded as those closes are (pres.h); for a socket
+ * queue-svc never lost, the open changes nothing.
  *
  * The frame's org may be empty: a worker holds sockets of many orgs,
  * and each entry names its own.  If the frame names an org, every entry
@@ -32,6 +37,7 @@
 struct pres_entry {
 	struct cm_principal	 user;
 	const char		*sid;
+	int			 restored;	/* by this refresh */
 };
 
 struct pres_tally {
@@ -43,8 +49,10 @@ static int	 pres_entry_cmp(const void *, const void *);
 static int	 pres_entry_read(struct pres_entry *, const struct cm_frame *,
 		    const cJSON *);
 static int	 pres_refresh_run(struct cm_svc_ctx *, const char *,
-		    const char *, const struct pres_entry *, int,
+		    const char *, struct pres_entry *, int,
 		    struct pres_tally *);
+static void	 pres_refresh_tell(struct cm_svc_ctx *, const char *,
+		    const char *, const struct pres_entry *, int);
 
 int
 pres_socket_refresh(struct cm_svc_ctx *ctx, const struct cm_frame *f,
@@ -84,6 +92,8 @@ pres_socket_refresh(struct cm_svc_ctx *ctx, const struct cm_frame *f,
 			pres_worker_note_org(ctx, gw, slot, e[i].user.org);
 		st = pres_refresh_run(ctx, gw, slot, &e[i], j - i, &t);
 	}
+	if (t.restored > 0)
+		pres_refresh_tell(ctx, gw, slot, e, n);
 	free(e);
 	if (st != CM_ST_OK) {
 		*reply = cm_svc_error("SERVICE_UNAVAILABLE",
@@ -131,8 +141,10 @@ pres_entry_read(struct pres_entry *e, const struct cm_frame *f,
 /* Refreshes n sockets of one org in one script; adds to *t. */
 static int
 pres_refresh_run(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
-    const struct pres_entry *e, int n, struct pres_tally *t)
+    struct pres_entry *e, int n, struct pres_tally *t)
 {
+	const redisReply	*back;
+	size_t			 k;
 	const struct cm_cfg	*cfg = ctx->cfg;
 	const char		*org = e[0].user.org, *role;
 	struct pres_args	 a = { 0 };
@@ -166,15 +178,51 @@ pres_refresh_run(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
 	r = pres_args_run(ctx, &pres_script_refresh, &a, 6 + 4 * n);
 	if (r == NULL)
 		st = CM_ST_UNAVAILABLE;
-	else if (r->type != REDIS_REPLY_ARRAY || r->elements != 3) {
+	else if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
+	    r->element[3]->type != REDIS_REPLY_ARRAY) {
 		pres_redis_ok(r, "refresh");
 		st = CM_ST_ERROR;
 	} else {
 		t->refreshed += r->element[0]->integer;
 		t->restored += r->element[1]->integer;
 		t->closed += r->element[2]->integer;
+		back = r->element[3];
+		for (k = 0; k < back->elements; k++)
+			if (back->element[k]->type == REDIS_REPLY_INTEGER &&
+			    back->element[k]->integer >= 0 &&
+			    back->element[k]->integer < n)
+				e[back->element[k]->integer].restored = 1;
 	}
 	freeReplyObject(r);
 	pres_args_free(&a);
 	return (st);
+}
+
+/* Sends queue-svc the SOCKET_OPEN of every restored socket, bounded. */
+static void
+pres_refresh_tell(struct cm_svc_ctx *ctx, const char *gw, const char *slot,
+    const struct pres_entry *e, int n)
+{
+	int64_t		 until = cm_mono_ms() + PRES_TELL_BUDGET_MS, left;
+	int		 i, told = 0, untold = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!e[i].restored)
+			continue;
+		if (untold > 0 || (left = until - cm_mono_ms()) <= 0 ||
+		    pres_tell_queue_open(ctx, e[i].user.org, e[i].sid,
+		    &e[i].user, gw, slot, left < PRES_TELL_TIMEOUT_MS ?
+		    (int)left : PRES_TELL_TIMEOUT_MS) == -1)
+			untold++;	/* queue-svc is down or slow */
+		else
+			told++;
+	}
+	if (untold > 0)
+		cm_log_warn("msg=\"queue-svc not told of restored sockets, "
+		    "they stay offline for routing until they reconnect\" "
+		    "gateway=%s worker=%s told=%d untold=%d", gw, slot, told,
+		    untold);
+	else
+		cm_log_info("msg=\"queue-svc told of restored sockets\" "
+		    "gateway=%s worker=%s told=%d", gw, slot, told);
 }

@@ -81,13 +81,14 @@ struct cm_script pres_script_close = { .src = PRES_LUA_LIB
  * A live socket gets its TTLs back.  One whose row is gone, and that
  * did not close, is recorded again: its worker was taken for dead, or
  * its open was lost while presence-svc was down.
- * Returns { refreshed, restored, closed }.
+ * Returns { refreshed, restored, closed, the 0-based positions of the
+ * restored sockets in the list }.
  */
 struct cm_script pres_script_refresh = { .src = PRES_LUA_LIB
 "local online = { customer = KEYS[4], agent = KEYS[5], admin = KEYS[6] }\n"
 "local now = ARGV[1]\n"
 "local n = (#ARGV - 9) / 4\n"
-"local refreshed, restored, closed = 0, 0, 0\n"
+"local refreshed, restored, closed, back = 0, 0, 0, {}\n"
 "for i = 0, n - 1 do\n"
 "	local kb, ab = 7 + 4 * i, 10 + 4 * i\n"
 "	local k = { row = KEYS[kb], ident = KEYS[kb + 1],\n"
@@ -120,12 +121,13 @@ struct cm_script pres_script_refresh = { .src = PRES_LUA_LIB
 "		redis.call('EXPIRE', k.row, ARGV[2])\n"
 "		sock_on(k, a)\n"
 "		restored = restored + 1\n"
+"		back[#back + 1] = i\n"
 "	end\n"
 "end\n"
 "for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[6] }) do\n"
 "	redis.call('EXPIRE', key, ARGV[3])\n"
 "end\n"
-"return { refreshed, restored, closed }\n"
+"return { refreshed, restored, closed, back }\n"
 };
 
 /*

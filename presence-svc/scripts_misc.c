@@ -1,8 +1,8 @@
 /*
  * The Lua of everything around a socket: gateway worker heartbeats,
  * agent status, page views, visitor state, the widget heartbeat and its
- * watchers, and the room expiry schedule.  KEYS and ARGV are listed
- * above each script; shared functions are in lua.h.
+ * watchers, and the room and watch expiry schedules.  KEYS and ARGV
+ * are listed above each script; shared functions are in lua.h.
  */
 #include "lua.h"
 #include "pres.h"
@@ -159,7 +159,7 @@ struct cm_script pres_script_heartbeat = { .src = PRES_LUA_LIB
 "	end\n"
 "end\n"
 "if ARGV[4] == 'customer' then\n"
-"	return beat_interval(KEYS[3], ARGV[1], ARGV[2], ARGV[3])\n"
+"	return (beat_interval(KEYS[3], ARGV[1], ARGV[2], ARGV[3]))\n"
 "end\n"
 "return tonumber(ARGV[3])\n"
 };
@@ -168,9 +168,10 @@ struct cm_script pres_script_heartbeat = { .src = PRES_LUA_LIB
  * Someone starts or stops watching (or taking over) a customer's chat.
  * KEYS: chat-watch of the customer.
  * ARGV: KIND:AGENT:CHATID, until (ms; "0" to stop), now, fast ms,
- *       slow ms, the customer's identity channel, TTL (s).
+ *       slow ms, the customer's identity channel, how long the key is
+ *       kept (s): the watch's TTL and PRES_WATCH_KEEP_S.
  * heartbeat-config goes to the customer when the interval changes.
- * Returns { interval ms, watchers }.
+ * Returns { interval ms, live watches }.
  */
 struct cm_script pres_script_watch = { .src = PRES_LUA_LIB
 "local before = beat_interval(KEYS[1], ARGV[3], ARGV[4], ARGV[5])\n"
@@ -178,21 +179,56 @@ struct cm_script pres_script_watch = { .src = PRES_LUA_LIB
 "	redis.call('HDEL', KEYS[1], ARGV[1])\n"
 "else\n"
 "	redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
-"	redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
+"	if redis.call('TTL', KEYS[1]) < tonumber(ARGV[7]) then\n"
+"		redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
+"	end\n"
 "end\n"
-"local after = beat_interval(KEYS[1], ARGV[3], ARGV[4], ARGV[5])\n"
+"local after, live = beat_interval(KEYS[1], ARGV[3], ARGV[4], ARGV[5])\n"
 "if after ~= before then\n"
 "	redis.call('PUBLISH', ARGV[6], 'heartbeat-config ' ..\n"
 "	    cjson.encode({ intervalMs = after }))\n"
 "end\n"
-"return { after, redis.call('HLEN', KEYS[1]) }\n"
+"return { after, live }\n"
 };
 
 /*
- * Schedules a room's next member expiry at deadline, unless an earlier
- * one is pending.  A pending time already past is being handled by
- * the sweeper, which must then see that the schedule changed.
- * KEYS: chat-room-due.  ARGV: "ORG ROOM", deadline, now.
+ * The sweeper's pass over a customer whose watch may have run out (its
+ * chat-watch-due time passed): forgets the watches that ran out, and if
+ * one did and none is left, tells the customer's sockets the slow
+ * interval.  A watch stopped by watch-chat is gone from the hash and
+ * was told then; a watch that ran out is still in it.
+ * KEYS: chat-watch of the customer.
+ * ARGV: now, slow ms, the customer's identity channel.
+ * Returns { watches forgotten, when the next live one runs out (ms) or
+ * "" if none is left, 1 if heartbeat-config went out else 0 }.
+ */
+struct cm_script pres_script_watch_expire = { .src = "\n"
+"local now = tonumber(ARGV[1])\n"
+"local w = redis.call('HGETALL', KEYS[1])\n"
+"local ran, nxt = 0, nil\n"
+"for i = 1, #w, 2 do\n"
+"	local u = tonumber(w[i + 1]) or 0\n"
+"	if u > now then\n"
+"		if nxt == nil or u < nxt then nxt = u end\n"
+"	else\n"
+"		redis.call('HDEL', KEYS[1], w[i])\n"
+"		ran = ran + 1\n"
+"	end\n"
+"end\n"
+"if nxt then return { ran, string.format('%d', nxt), 0 } end\n"
+"if ran == 0 then return { 0, '', 0 } end\n"
+"redis.call('PUBLISH', ARGV[3], 'heartbeat-config ' ..\n"
+"    cjson.encode({ intervalMs = tonumber(ARGV[2]) }))\n"
+"return { ran, '', 1 }\n"
+};
+
+/*
+ * Schedules a room's next member expiry (or a customer's next watch
+ * expiry, in chat-watch-due) at deadline, unless an earlier one is
+ * pending.  A pending time already past is being handled by the
+ * sweeper, which must then see that the schedule changed.
+ * KEYS: chat-room-due (chat-watch-due).  ARGV: "ORG ROOM" ("ORG
+ * EMAIL"), deadline, now.
  */
 struct cm_script pres_script_due_set = { .src = "\n"
 "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
@@ -204,8 +240,10 @@ struct cm_script pres_script_due_set = { .src = "\n"
 };
 
 /*
- * Unschedules a room if its schedule is still the one the sweeper read.
- * KEYS: chat-room-due.  ARGV: "ORG ROOM", the time read.
+ * Unschedules a room (a customer) if its schedule is still the one the
+ * sweeper read.
+ * KEYS: chat-room-due (chat-watch-due).  ARGV: "ORG ROOM" ("ORG
+ * EMAIL"), the time read.
  */
 struct cm_script pres_script_due_clear = { .src = "\n"
 "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"

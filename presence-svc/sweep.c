@@ -7,6 +7,9 @@
  *    older than presence_worker_timeout_ms (a worker or a whole gateway
  *    died and was not replaced), then forgets the worker;
  *  - removes the room members whose presence ran out (chat-room-due);
+ *  - forgets the watch-chat watches that ran out (chat-watch-due), and
+ *    pushes heartbeat-config with the slow interval to each customer
+ *    left with none (visitor.c);
  *
  * and every PRES_REAP_MS it drops sockets that their worker, though
  * alive, has not listed for the 120 s of a socket row (their close was
@@ -36,6 +39,7 @@
 
 #define PRES_REAP_MS		30000
 #define PRES_ROOMS_PER_TICK	100
+#define PRES_WATCHES_PER_TICK	100
 
 struct pres_sweeper {
 	struct cm_svc_ctx	 ctx;		/* thread -1: the sweeper */
@@ -48,6 +52,7 @@ static void	*pres_sweep_main(void *);
 static int	 pres_sweep_workers(struct pres_sweeper *, int64_t);
 static int	 pres_sweep_stale(struct pres_sweeper *, int64_t);
 static int	 pres_sweep_rooms(struct pres_sweeper *, int64_t);
+static int	 pres_sweep_watches(struct pres_sweeper *, int64_t);
 
 void
 pres_sweep_start(struct cm_svc_ctx *ctx)
@@ -124,6 +129,7 @@ pres_sweep_main(void *arg)
 			sw->ready = now;
 		if (pres_sweep_workers(sw, now) == -1 ||
 		    pres_sweep_rooms(sw, now) == -1 ||
+		    pres_sweep_watches(sw, now) == -1 ||
 		    pres_sweep_stale(sw, now) == -1)
 			sw->ready = 0;		/* Redis failed us */
 	}
@@ -232,6 +238,30 @@ pres_sweep_rooms(struct pres_sweeper *sw, int64_t now)
 	for (i = 0; rv == 0 && i + 1 < due->elements; i += 2)
 		rv = pres_room_prune(ctx, due->element[i]->str,
 		    due->element[i + 1]->str);
+	freeReplyObject(due);
+	return (rv);
+}
+
+/* Customers whose watch may have run out (chat-watch-due). */
+static int
+pres_sweep_watches(struct pres_sweeper *sw, int64_t now)
+{
+	struct cm_svc_ctx	*ctx = &sw->ctx;
+	redisReply		*due;
+	char			*key;
+	size_t			 i;
+	int			 rv = 0;
+
+	key = pres_key_watch_due(ctx->cfg);
+	due = cm_redis_command(ctx, "ZRANGEBYSCORE %s -inf %lld WITHSCORES "
+	    "LIMIT 0 %d", key, (long long)now, PRES_WATCHES_PER_TICK);
+	free(key);
+	if (!pres_redis_ok(due, "sweep-watches") ||
+	    due->type != REDIS_REPLY_ARRAY)
+		rv = -1;
+	for (i = 0; rv == 0 && i + 1 < due->elements; i += 2)
+		rv = pres_watch_expire(ctx, due->element[i]->str,
+		    due->element[i + 1]->str, now);
 	freeReplyObject(due);
 	return (rv);
 }

@@ -17,8 +17,11 @@
  * presence_heartbeat_fast_ms, otherwise every presence_heartbeat_slow_ms.
  * The customer's sockets get heartbeat-config {intervalMs} when they
  * connect and whenever the interval changes.  A watch lasts
- * PRES_WATCH_TTL_S unless renewed by sending watch-chat again; an
- * expired watch slows the widget down at its next heartbeat ack.
+ * presence_watch_ttl_s (default CM_WATCH_TTL_S, as queue-svc's live
+ * copy of the conversation) unless renewed by sending watch-chat again.
+ * Each watch schedules its customer in chat-watch-due, so that the
+ * sweeper (sweep.c) finds a watch that ran out within a second and
+ * pushes the slower interval if no other watch is left.
  * queue-svc, which knows takeovers (issue 4), sends the same event.
  */
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 
 #include "channels.h"
+#include "log.h"
 #include "pres.h"
 #include "presence_keys.h"
 #include "util.h"
@@ -160,6 +164,91 @@ pres_op_heartbeat(struct cm_svc_ctx *ctx, const struct pres_call *c,
 	return (res);
 }
 
+/*
+ * Schedules the sweeper's look at customer cust of org at until (ms),
+ * unless an earlier look is pending.  Best effort: without it, a watch
+ * that runs out slows the widget down at its next heartbeat ack.
+ */
+static void
+pres_watch_schedule(struct cm_svc_ctx *ctx, const char *org,
+    const char *cust, long long until, int64_t now)
+{
+	struct pres_args	 a = { 0 };
+	redisReply		*r;
+
+	pres_args_take(&a, pres_key_watch_due(ctx->cfg));
+	pres_args_fmt(&a, "%s %s", org, cust);
+	pres_args_fmt(&a, "%lld", until);
+	pres_args_fmt(&a, "%lld", (long long)now);
+	r = pres_args_run(ctx, &pres_script_due_set, &a, 1);
+	pres_redis_ok(r, "watch-schedule");
+	freeReplyObject(r);
+	pres_args_free(&a);
+}
+
+int
+pres_watch_expire(struct cm_svc_ctx *ctx, const char *member,
+    const char *scheduled, int64_t now)
+{
+	const struct cm_cfg	*cfg = ctx->cfg;
+	const char		*sp = strchr(member, ' '), *cust;
+	struct pres_args	 a = { 0 }, d = { 0 };
+	char			 org[CM_ORG_MAX + 1], ich[CM_CHANNEL_MAX];
+	redisReply		*r, *r2 = NULL;
+	int			 rv = 0;
+
+	if (sp == NULL || (size_t)(sp - member) > CM_ORG_MAX)
+		org[0] = '\0';
+	else {
+		memcpy(org, member, (size_t)(sp - member));
+		org[sp - member] = '\0';
+	}
+	cust = sp != NULL ? sp + 1 : "";
+	pres_args_take(&d, pres_key_watch_due(cfg));
+	pres_args_add(&d, member);
+	if (!cm_org_valid(org) || cust[0] == '\0' ||
+	    strlen(cust) > CM_EMAIL_MAX || cm_chan_identity(ich, sizeof(ich),
+	    cfg->key_prefix, org, "customer", cust) == -1) {
+		/* Not one of ours: unschedule it. */
+		pres_args_add(&d, scheduled);
+		r2 = pres_args_run(ctx, &pres_script_due_clear, &d, 1);
+		rv = pres_redis_ok(r2, "watch-unschedule") ? 0 : -1;
+		goto out;
+	}
+	pres_args_take(&a, pres_key_watch(cfg, org, cust));
+	pres_args_fmt(&a, "%lld", (long long)now);
+	pres_args_fmt(&a, "%d", cfg->presence_heartbeat_slow_ms);
+	pres_args_add(&a, ich);
+	r = pres_args_run(ctx, &pres_script_watch_expire, &a, 1);
+	if (!pres_redis_ok(r, "watch-expire") || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements != 3 || r->element[1]->type != REDIS_REPLY_STRING)
+		rv = -1;
+	else {
+		if (r->element[2]->integer == 1)
+			cm_log_info("msg=\"watch ran out, heartbeat slowed\" "
+			    "org=%s watches=%lld interval_ms=%d", org,
+			    r->element[0]->integer,
+			    cfg->presence_heartbeat_slow_ms);
+		if (r->element[1]->str[0] != '\0') {
+			/* Another watch lives on: look again when it ends. */
+			pres_args_add(&d, r->element[1]->str);
+			pres_args_fmt(&d, "%lld", (long long)now);
+			r2 = pres_args_run(ctx, &pres_script_due_set, &d, 1);
+		} else {
+			pres_args_add(&d, scheduled);
+			r2 = pres_args_run(ctx, &pres_script_due_clear, &d, 1);
+		}
+		if (!pres_redis_ok(r2, "watch-reschedule"))
+			rv = -1;
+	}
+	freeReplyObject(r);
+	pres_args_free(&a);
+out:
+	freeReplyObject(r2);
+	pres_args_free(&d);
+	return (rv);
+}
+
 cJSON *
 pres_op_watch_chat(struct cm_svc_ctx *ctx, const struct pres_call *c,
     struct pres_err *e)
@@ -169,9 +258,10 @@ pres_op_watch_chat(struct cm_svc_ctx *ctx, const struct pres_call *c,
 	struct pres_args	 a = { 0 };
 	char			 ich[CM_CHANNEL_MAX];
 	int64_t			 now = cm_now_ms();
+	long long		 until;
 	redisReply		*r;
 	cJSON			*res = NULL;
-	int			 watching, takeover;
+	int			 watching, takeover, ttl = cfg->presence_watch_ttl_s;
 
 	if (!pres_is_staff(c->user))
 		return (pres_fail(e, 403, "FORBIDDEN",
@@ -187,21 +277,23 @@ pres_op_watch_chat(struct cm_svc_ctx *ctx, const struct pres_call *c,
 		    "chatId must be an id"));
 	cm_chan_identity(ich, sizeof(ich), cfg->key_prefix, org, "customer",
 	    cust);
+	until = watching ? (long long)now + ttl * 1000LL : 0;
 	pres_args_take(&a, pres_key_watch(cfg, org, cust));
 	pres_args_fmt(&a, "%s:%s:%s", takeover ? "takeover" : "watch",
 	    c->user->email, chat);
-	pres_args_fmt(&a, "%lld", watching ?
-	    (long long)now + PRES_WATCH_TTL_S * 1000LL : 0LL);
+	pres_args_fmt(&a, "%lld", until);
 	pres_args_fmt(&a, "%lld", (long long)now);
 	pres_args_fmt(&a, "%d", cfg->presence_heartbeat_fast_ms);
 	pres_args_fmt(&a, "%d", cfg->presence_heartbeat_slow_ms);
 	pres_args_add(&a, ich);
-	pres_args_fmt(&a, "%d", PRES_WATCH_TTL_S);
+	pres_args_fmt(&a, "%d", ttl + PRES_WATCH_KEEP_S);
 	r = pres_args_run(ctx, &pres_script_watch, &a, 1);
 	if (!pres_redis_ok(r, "watch-chat") || r->type != REDIS_REPLY_ARRAY ||
 	    r->elements != 2)
 		pres_fail_redis(e, r, "watch-chat");
 	else {
+		if (watching)
+			pres_watch_schedule(ctx, org, cust, until, now);
 		res = cJSON_CreateObject();
 		cJSON_AddStringToObject(res, "chatId", chat);
 		cJSON_AddStringToObject(res, "customer", cust);
@@ -212,7 +304,7 @@ pres_op_watch_chat(struct cm_svc_ctx *ctx, const struct pres_call *c,
 		cJSON_AddNumberToObject(res, "watchers",
 		    (double)r->element[1]->integer);
 		cJSON_AddNumberToObject(res, "expiresInMs", watching ?
-		    PRES_WATCH_TTL_S * 1000 : 0);
+		    ttl * 1000.0 : 0);
 	}
 	freeReplyObject(r);
 	pres_args_free(&a);

@@ -23,8 +23,10 @@
  * state comes first.  A close queue-svc does not take is logged and not
  * sent again: its own ghost sweep (queue-svc/timer.c, 20 s) remains the
  * backstop.  The calls are bounded, PRES_TELL_TIMEOUT_MS each and
- * PRES_TELL_BUDGET_MS for one worker, so that a slow or dead queue-svc
- * cannot hold up presence.
+ * PRES_TELL_BUDGET_MS for one worker (pres.h), so that a slow or dead
+ * queue-svc cannot hold up presence.  A worker taken for dead that was
+ * only stalled lists its sockets again at its next refresh, which
+ * sends queue-svc their SOCKET_OPEN again (refresh.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,8 +40,6 @@
 
 #define PRES_DROP_BATCH		128
 #define PRES_SLOT_MAX		1023
-#define PRES_TELL_TIMEOUT_MS	1000
-#define PRES_TELL_BUDGET_MS	5000
 
 static int	 pres_drop_org(struct cm_svc_ctx *, const char *,
 		    const char *, const char *, long long, long long,

@@ -99,7 +99,7 @@ qs_cfg_json(const struct cm_cfg *cfg, char *out, size_t size)
 	    cfg->inactivity_close_s * 1000LL, cfg->avg_handle_time_default_s,
 	    cfg->auto_assign, cfg->agent_max_chats,
 	    cfg->typing_timeout_s * 1000LL, cfg->typing_throttle_ms,
-	    QS_GHOST_MS, QS_SWEEP_MS, away, CM_WATCH_TTL_S * 1000);
+	    QS_GHOST_MS, QS_SWEEP_MS, away, cfg->presence_watch_ttl_s * 1000);
 }
 
 int

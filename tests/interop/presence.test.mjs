@@ -177,7 +177,8 @@ test('every presence key family carries the org hash tag and its TTL', w(async (
 		[key('chat-status', 'watcher@example.com'), 30 * 86400 - 100, 30 * 86400],
 		[key('chat-visitor', EMAIL), 30 * 86400 - 100, 30 * 86400],
 		[key('chat-visits', EMAIL), 30 * 86400 - 100, 30 * 86400],
-		[key('chat-watch', EMAIL), 100, 120],
+		// presence_watch_ttl_s (120) and 300 s for the sweeper to see it ran out
+		[key('chat-watch', EMAIL), 400, 420],
 		[key('chat-room', 'ttl-room'), 30 * 86400 - 100, 30 * 86400],
 		[key('chat-room-members', 'ttl-room'), 30 * 86400 - 100, 30 * 86400],
 		[key('chat-room-member', 'ttl-room:agent:watcher@example.com'), 40, 45],
@@ -190,6 +191,8 @@ test('every presence key family carries the org hash tag and its TTL', w(async (
 	// The worker registry has no TTL: entries go when a worker dies.
 	assert.equal(await ttl(`${stack.prefix}chat-gw:{#}:workers`), -1);
 	assert.equal(await ttl(`${stack.prefix}chat-gw:{#}:beats`), -1);
+	// Nor the watch schedule: the sweeper takes each customer off it.
+	assert.equal(await ttl(`${stack.prefix}chat-watch-due:{#}`), -1);
 	// Closed sockets are remembered for 120 s.
 	cust.close();
 	const closed = `${stack.prefix}chat-closed:{demo}`;
