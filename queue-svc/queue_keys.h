@@ -26,7 +26,7 @@
  *	chat-notes:{ORG}:CHATID		hash: note id -> note JSON
  *	chat-typing:{ORG}:CHATID	hash: "ROLE:EMAIL" -> "sentAt until"
  *	chat-watchers:{ORG}:CHATID	zset: "ROLE:EMAIL" watching it live ->
- *					until (ms); TTL CM_WATCH_TTL_S
+ *					until (ms); TTL presence_watch_ttl_s
  *	chat-index:{ORG}		zset: chatId -> createdAt, every chat
  *	chat-index:{ORG}:ROLE:EMAIL	zset: the chats one identity was in
  *
