@@ -42,6 +42,7 @@ struct cfg_key {
 
 static const char	*cfg_check_level(const char *);
 static const char	*cfg_check_alg(const char *);
+static const char	*cfg_check_ice(const char *);
 
 #define OFF(k)		offsetof(struct cm_cfg, k)
 #define STR(k, d)	{ #k, CFG_T_STR, OFF(k), d, 0, 0, NULL, 0 }
@@ -103,6 +104,10 @@ static const struct cfg_key cfg_keys[] = {
 	INT(agent_max_chats,	5, 1, 1000),
 	INT(typing_timeout_s,	30, 1, 3600),
 	INT(typing_throttle_ms,	2000, 0, 60000),
+	INT(conversation_visibility_s, 0, 0, 31536000),
+	STRX(ice_servers,	"", cfg_check_ice, 0),
+	STRX(turn_secret,	"", NULL, CFG_SECRET),
+	INT(turn_credential_ttl_s, 86400, 60, 604800),
 	INT(presence_worker_timeout_ms, 6000, 200, HOUR_MS),
 	INT(presence_room_ttl_s, 45, 1, 86400),
 	INT(presence_heartbeat_fast_ms, 5000, 100, HOUR_MS),
@@ -119,6 +124,36 @@ static const struct cfg_key cfg_keys[] = {
 	STR(ai_tls_ca_file,	""),
 };
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+/* Space-separated stun:, stuns:, turn: or turns: URLs. */
+static const char *
+cfg_check_ice(const char *value)
+{
+	static const char *const schemes[] = { "stun:", "stuns:", "turn:",
+	    "turns:" };
+	const char	*p = value, *end;
+	size_t		 i;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		end = p + strcspn(p, " ");
+		for (i = 0; i < 4; i++)
+			if (strncmp(p, schemes[i], strlen(schemes[i])) == 0 &&
+			    (size_t)(end - p) > strlen(schemes[i]))
+				break;
+		if (i == 4 || end - p > 255)
+			return ("each ICE server is a stun:, stuns:, turn: or "
+			    "turns: URL");
+		for (; p < end; p++)
+			if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')
+				return ("an ICE server URL has a character it "
+				    "may not have");
+	}
+	return (NULL);
+}
 
 static const char *
 cfg_check_level(const char *value)

@@ -73,6 +73,10 @@ struct cm_cfg {
 	int	 agent_max_chats;	/* concurrent chats per agent */
 	int	 typing_timeout_s;	/* typing clears itself after this */
 	int	 typing_throttle_ms;	/* one customer typing event per this */
+	int	 conversation_visibility_s; /* hidden from lists after; 0 never */
+	char	*ice_servers;		/* stun:/turn: URLs for WebRTC */
+	char	*turn_secret;		/* TURN REST credentials; "" none */
+	int	 turn_credential_ttl_s;	/* ... valid this long */
 
 	/* presence-svc */
 	int	 presence_worker_timeout_ms; /* no beat for this long: dead */

@@ -93,13 +93,14 @@ qs_cfg_json(const struct cm_cfg *cfg, char *out, size_t size)
 	snprintf(out, size, "{\"window\":%lld,\"warn\":%lld,\"close\":%lld,"
 	    "\"avg\":%d,\"auto\":%d,\"max\":%d,\"typing\":%lld,"
 	    "\"throttle\":%d,\"ghost\":%d,\"sweep\":%d,\"awayttl\":%lld,"
-	    "\"watch\":%d}",
+	    "\"watch\":%d,\"visible\":%lld}",
 	    cfg->conversation_resume_window_s * 1000LL,
 	    cfg->inactivity_warning_s * 1000LL,
 	    cfg->inactivity_close_s * 1000LL, cfg->avg_handle_time_default_s,
 	    cfg->auto_assign, cfg->agent_max_chats,
 	    cfg->typing_timeout_s * 1000LL, cfg->typing_throttle_ms,
-	    QS_GHOST_MS, QS_SWEEP_MS, away, cfg->presence_watch_ttl_s * 1000);
+	    QS_GHOST_MS, QS_SWEEP_MS, away, cfg->presence_watch_ttl_s * 1000,
+	    cfg->conversation_visibility_s * 1000LL);
 }
 
 int

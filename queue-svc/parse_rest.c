@@ -75,6 +75,7 @@ qs_parse_list(const struct cm_principal *u, const cJSON *data,
 	const char	*status, *agent, *customer;
 	long long	 n;
 	size_t		 i, ok = 0;
+	int		 hidden;
 
 	if (qs_opt_str(data, "status", &status) != NULL)
 		return ("status must be a string");
@@ -107,6 +108,9 @@ qs_parse_list(const struct cm_principal *u, const cJSON *data,
 		qs_push(a, "");
 	else
 		qs_push_num(a, n);
+	if (qs_data_bool(data, "hidden", 0, &hidden) == -1)
+		return ("hidden must be true or false");
+	qs_push(a, hidden ? "1" : "0");
 	return (NULL);
 }
 

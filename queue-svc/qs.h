@@ -22,6 +22,7 @@
  *	transcript.c	transcripts as JSON, text or CSV
  *	context.c	a conversation's context export
  *	hours.c		business hours
+ *	ice.c		WebRTC ICE servers
  *	scripts.c	assembles the scripts; lua_*.c hold their Lua
  *	text.c		UTF-8 checks
  */
@@ -195,6 +196,10 @@ int	qs_hours_eval(const cJSON *, time_t t);
 int	qs_hours_open(struct cm_svc_ctx *, const char *org);
 void	qs_hours_forget(void);	/* after a settings change */
 void	qs_rest_hours(struct cm_svc_ctx *, const struct cm_rest_req *,
+	    struct cm_rest_reply *);
+
+/* ice.c: GET /chat/ice-servers (cm_rest_fn). */
+void	qs_rest_ice(struct cm_svc_ctx *, const struct cm_rest_req *,
 	    struct cm_rest_reply *);
 
 /* context.c: GET /chat/conversations/{}/context (cm_rest_fn). */

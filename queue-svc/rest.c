@@ -37,7 +37,8 @@ fn(struct cm_svc_ctx *ctx, const struct cm_rest_req *req,		\
 #define FIX(v)		.fixed = { "op", v }
 
 QS_REST(qs_rest_list, .op = "list-chats", .status = 200, .query = {
-    "status", "agent", "customer", "from", "to", "limit", "before" })
+    "status", "agent", "customer", "from", "to", "limit", "before",
+    "hidden" })
 QS_REST(qs_rest_view, .op = "view-chat", .status = 200, P1("chatId"))
 QS_REST(qs_rest_update, .op = "update-chat", .status = 200, P1("chatId"))
 QS_REST(qs_rest_close, .op = "close-chat", .status = 200, P1("chatId"))
@@ -116,6 +117,7 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "GET",	"/chat/search",			qs_rest_search },
 	{ "GET",	"/chat/labels",			qs_rest_labeled },
 	{ "GET",	"/chat/business-hours",		qs_rest_hours },
+	{ "GET",	"/chat/ice-servers",		qs_rest_ice },
 	{ "GET",	"/chat/canned",			qs_rest_canned_list },
 	{ "POST",	"/chat/canned",			qs_rest_canned_add },
 	{ "GET",	"/chat/canned/{}",		qs_rest_canned_get },

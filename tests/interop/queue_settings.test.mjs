@@ -6,13 +6,18 @@
 // uses its own org.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { Stack, sleep } from './harness.mjs';
 import { take, none, emit, ok, api, who } from './queue-helpers.mjs';
 
 let stack;
 
 before(async () => {
-	stack = await Stack.start({ name: 'queue-settings' });
+	stack = await Stack.start({ name: 'queue-settings', config: {
+		conversation_visibility_s: 2,
+		ice_servers: 'stun:stun.example.org:3478 turn:turn.example.org:3478?transport=udp',
+		turn_secret: 'coturn-shared-secret', turn_credential_ttl_s: 600,
+	} });
 });
 after(async () => {
 	for (const s of stack?.sockets ?? []) s.close();
@@ -217,4 +222,33 @@ test('businessHours: outside them a conversation for a person is refused, or tol
 
 	for (const bad of [{ timezone: 'Mars/Base', days: {} }, { timezone: 'UTC', days: { mon: ['17:00-09:00'] } }, 'always'])
 		assert.equal((await settings(admin, { businessHours: bad })).status, 400, JSON.stringify(bad));
+}));
+
+test('conversation_visibility_s: the list hides a conversation its customer left, until they write again', w(async () => {
+	const org = 'visible';
+	const admin = await who(stack, { org, role: 'admin', email: 'boss@visible.example' });
+	const cust = await who(stack, { org, role: 'customer', email: 'cu@visible.example' });
+	const chatId = ok(await emit(cust, 'chat-message', { text: 'hi', clientMsgId: 'v1' }), 'open').message.chatId;
+	const listed = async (q = '') => (await api(stack, admin.token, 'GET', `/chat/conversations${q}`)).body.conversations.map((c) => c.chatId);
+	assert.deepEqual(await listed(), [chatId]);
+	await sleep(2300);
+	assert.deepEqual(await listed(), [], 'past the 2 s window');
+	assert.deepEqual(await listed('?hidden=true'), [chatId]);
+	assert.equal((await api(stack, admin.token, 'GET', `/chat/conversations/${chatId}`)).status, 200, 'still there');
+	ok(await emit(cust, 'chat-message', { text: 'still here', clientMsgId: 'v2' }), 'again');
+	assert.deepEqual(await listed(), [chatId]);
+}));
+
+test('GET /chat/ice-servers: the configured STUN and TURN servers, TURN with coturn credentials', w(async () => {
+	const cust = await who(stack, { org: 'ice', role: 'customer', email: 'cu@ice.example' });
+	const r = await api(stack, cust.token, 'GET', '/chat/ice-servers');
+	assert.equal(r.status, 200, JSON.stringify(r.body));
+	assert.equal(r.body.ttl, 600);
+	const [stun, turn] = r.body.iceServers;
+	assert.deepEqual(stun, { urls: ['stun:stun.example.org:3478'] });
+	assert.deepEqual(turn.urls, ['turn:turn.example.org:3478?transport=udp']);
+	const [expiry, org, email] = turn.username.split(':');
+	assert.deepEqual([org, email], ['ice', 'cu@ice.example']);
+	assert.ok(Math.abs(Number(expiry) - (Date.now() / 1000 + 600)) < 30, turn.username);
+	assert.equal(turn.credential, crypto.createHmac('sha1', 'coturn-shared-secret').update(turn.username).digest('base64'));
 }));

@@ -258,6 +258,8 @@ const REST = [
 		{ route: 'DELETE /chat/conversations/{}/notes/{}', path: (X) => `${conv(X, k)}/notes/${X.noteId}`, expect: 'refuse' },
 		{ route: 'POST /chat/conversations/{}/rating', path: (X) => `${conv(X, k)}/rating`, body: () => ({ rating: 1, feedback: 'hijacked' }), expect: 'refuse' },
 	]),
+	{ route: 'GET /chat/ice-servers', path: () => '/chat/ice-servers', expect: 'scoped',
+	    check: (r) => assert.ok(r.status !== 200 || Array.isArray(r.body.iceServers)) },
 	{ route: 'GET /chat/business-hours', path: () => '/chat/business-hours', expect: 'scoped',
 	    check: (r) => assert.ok(!JSON.stringify(r.body).includes(MARK_A), `org B's hours only: ${JSON.stringify(r.body)}`) },
 	{ route: 'GET /chat/canned', path: () => '/chat/canned', expect: 'scoped',
