@@ -42,13 +42,9 @@ agent_get(struct cm_svc_ctx *ctx, const struct cm_principal *p,
 	cm_buf_json_str(&b, path);
 	cm_buf_puts(&b, ",\"query\":");
 	cm_buf_json_str(&b, query);
-	cm_buf_puts(&b, ",\"user\":{\"org\":");
-	cm_buf_json_str(&b, p->org);
-	cm_buf_printf(&b, ",\"role\":\"%s\",\"email\":", cm_role_name(p->role));
-	cm_buf_json_str(&b, p->email);
-	cm_buf_puts(&b, ",\"name\":");
-	cm_buf_json_str(&b, p->name);
-	cm_buf_puts(&b, "},\"body\":null}");
+	cm_buf_puts(&b, ",\"user\":");
+	cm_principal_json(&b, p);
+	cm_buf_puts(&b, ",\"body\":null}");
 	/* Two calls must fit in the time the gateway waits for us. */
 	timeout = ctx->cfg->nng_timeout_ms / 3 > 100 ?
 	    ctx->cfg->nng_timeout_ms / 3 : 100;
