@@ -10,7 +10,7 @@ CC	?= cc
 PKGS	 = libevent libevent_pthreads libevent_openssl hiredis libcjson openssl libsystemd libjwt
 CPPFLAGS += -D_GNU_SOURCE -iquote common $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wno-unused-parameter -Wshadow
-LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lwslay \
+LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng \
 	   -lhttp_parser -lpthread -lm
 
 ifeq ($(MODE),check)
@@ -92,7 +92,7 @@ unit: $(OUT)/check_unit
 
 # libFuzzer targets for every parser of outside bytes (tests/fuzz/).
 # make fuzz FUZZ_SECONDS=N runs each for N seconds on a copy of its corpus.
-FUZZ_TARGETS	= sio frame cfg http jwt rest sse ops
+FUZZ_TARGETS	= sio frame ws cfg http jwt rest sse ops
 FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))

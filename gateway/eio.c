@@ -23,7 +23,7 @@ gw_eio_on_timer(struct gw_conn *c)
 {
 	const struct cm_cfg *cfg = c->w->cfg;
 
-	if (wslay_event_get_close_sent(c->ws)) {
+	if (c->ws_close_sent) {
 		gw_conn_close(c);	/* the peer did not answer our close */
 		return;
 	}
@@ -31,14 +31,14 @@ gw_eio_on_timer(struct gw_conn *c)
 	    cm_mono_ms() - c->opened_ms >= cfg->connect_timeout_ms) {
 		cm_log_info("msg=\"no socket.io connect in time\" ip=%s",
 		    c->ip);
-		gw_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "connect timeout");
+		gw_ws_close(c, GW_WS_POLICY_VIOLATION, "connect timeout");
 		return;
 	}
 	if (c->awaiting_pong) {
-		cm_log_info("msg=\"ping timeout\" ip=%s eio=%s", c->ip,
-		    c->eio_sid);
+		cm_log_info("msg=\"ping timeout\" ip=%s sid=%s", c->ip,
+		    c->sock != NULL ? c->sock->sid : "-");
 		gw_sio_close(c, "ping timeout");
-		gw_ws_close(c, WSLAY_CODE_GOING_AWAY, "ping timeout");
+		gw_ws_close(c, GW_WS_GOING_AWAY, "ping timeout");
 		return;
 	}
 	eio_send(c, "2");
@@ -52,11 +52,11 @@ gw_eio_open(struct gw_conn *c)
 	const struct cm_cfg *cfg = c->w->cfg;
 	char id[24], open[256];
 
+	/* The session id (not kept: only the client needs it). */
 	cm_random_id(id, 20);
-	snprintf(c->eio_sid, sizeof(c->eio_sid), "%s.%d", id, c->w->slot);
-	snprintf(open, sizeof(open), "0{\"sid\":\"%s\",\"upgrades\":[],"
+	snprintf(open, sizeof(open), "0{\"sid\":\"%s.%d\",\"upgrades\":[],"
 	    "\"pingInterval\":%d,\"pingTimeout\":%d,\"maxPayload\":%d}",
-	    c->eio_sid, cfg->ping_interval_ms, cfg->ping_timeout_ms,
+	    id, c->w->slot, cfg->ping_interval_ms, cfg->ping_timeout_ms,
 	    cfg->max_payload);
 	eio_send(c, open);
 	gw_conn_arm(c, cfg->ping_interval_ms < cfg->connect_timeout_ms ?
@@ -70,7 +70,7 @@ gw_eio_on_text(struct gw_conn *c, const char *p, size_t len)
 
 	CM_ADD(&c->w->st->eio_in, 1);
 	if (len == 0) {
-		gw_ws_close(c, WSLAY_CODE_PROTOCOL_ERROR, "empty packet");
+		gw_ws_close(c, GW_WS_PROTOCOL_ERROR, "empty packet");
 		return;
 	}
 	switch (p[0]) {
@@ -90,7 +90,7 @@ gw_eio_on_text(struct gw_conn *c, const char *p, size_t len)
 		break;
 	case '1':			/* close */
 		gw_sio_close(c, "client namespace disconnect");
-		gw_ws_close(c, WSLAY_CODE_NORMAL_CLOSURE, "");
+		gw_ws_close(c, GW_WS_NORMAL_CLOSURE, "");
 		break;
 	case '5':			/* upgrade, noop: nothing to do */
 	case '6':
@@ -98,7 +98,7 @@ gw_eio_on_text(struct gw_conn *c, const char *p, size_t len)
 	default:
 		cm_log_info("msg=\"bad engine.io packet\" ip=%s type=0x%02x",
 		    c->ip, (unsigned char)p[0]);
-		gw_ws_close(c, WSLAY_CODE_PROTOCOL_ERROR,
+		gw_ws_close(c, GW_WS_PROTOCOL_ERROR,
 		    "bad Engine.IO packet");
 		break;
 	}
@@ -117,14 +117,26 @@ gw_eio_on_binary(struct gw_conn *c, const uint8_t *p, size_t len)
 }
 
 void
-gw_eio_send_message(struct gw_conn *c, const char *packet, size_t len)
+gw_eio_send_messagev(struct gw_conn *c, const struct iovec *iov, int n)
 {
-	struct cm_buf b = { 0 };
+	struct iovec v[GW_WS_IOV_MAX];
+	int i;
 
+	if (n > GW_WS_IOV_MAX - 1)
+		return;
 	CM_ADD(&c->w->st->eio_out, 1);
 	CM_ADD(&c->w->st->sio_out, 1);
-	cm_buf_append(&b, "4", 1);
-	cm_buf_append(&b, packet, len);
-	gw_ws_send_text(c, b.data, b.len);
-	cm_buf_free(&b);
+	v[0].iov_base = (void *)(uintptr_t)"4";
+	v[0].iov_len = 1;
+	for (i = 0; i < n; i++)
+		v[i + 1] = iov[i];
+	gw_ws_send_textv(c, v, n + 1);
+}
+
+void
+gw_eio_send_message(struct gw_conn *c, const char *packet, size_t len)
+{
+	struct iovec v = { (void *)(uintptr_t)packet, len };
+
+	gw_eio_send_messagev(c, &v, 1);
 }

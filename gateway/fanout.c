@@ -32,10 +32,10 @@ enum chan_state { CH_SUBSCRIBING, CH_SUBSCRIBED, CH_UNSUBSCRIBING };
 TAILQ_HEAD(gw_member_list, gw_member);
 
 struct gw_channel {
-	char			*name;
 	enum chan_state		 state;
 	unsigned		 nmembers;
 	struct gw_member_list	 members;
+	char			 name[];	/* in the same allocation */
 };
 
 struct gw_fanout {
@@ -67,23 +67,27 @@ static void
 fanout_deliver(struct gw_channel *ch, const char *payload, size_t len)
 {
 	const char *sp = memchr(payload, ' ', len);
-	struct cm_buf b = { 0 };
 	struct gw_member *m;
+	struct iovec v[5];
 
 	if (sp == NULL || sp == payload) {
 		cm_log_warn("msg=\"bad pubsub payload\" channel=%s", ch->name);
 		return;
 	}
-	cm_buf_puts(&b, "2/chat,[");
-	cm_buf_append(&b, "\"", 1);
-	cm_buf_append(&b, payload, (size_t)(sp - payload));
-	cm_buf_puts(&b, "\",");
-	cm_buf_append(&b, sp + 1, len - (size_t)(sp - payload) - 1);
-	cm_buf_puts(&b, "]");
+	/* 2/chat,["EVENT",JSON], written from where it lies. */
+	v[0].iov_base = (void *)(uintptr_t)"2/chat,[\"";
+	v[0].iov_len = 9;
+	v[1].iov_base = (void *)(uintptr_t)payload;
+	v[1].iov_len = (size_t)(sp - payload);
+	v[2].iov_base = (void *)(uintptr_t)"\",";
+	v[2].iov_len = 2;
+	v[3].iov_base = (void *)(uintptr_t)(sp + 1);
+	v[3].iov_len = len - (size_t)(sp - payload) - 1;
+	v[4].iov_base = (void *)(uintptr_t)"]";
+	v[4].iov_len = 1;
 	TAILQ_FOREACH(m, &ch->members, entry)
 		if (m->conn->sock != NULL && m->conn->sock->connected)
-			gw_eio_send_message(m->conn, b.data, b.len);
-	cm_buf_free(&b);
+			gw_eio_send_messagev(m->conn, v, 5);
 }
 
 static void
@@ -124,7 +128,6 @@ fanout_reply_cb(redisAsyncContext *ac, void *r, void *arg)
 			return;
 		}
 		cm_map_del(f->channels, ch->name);
-		free(ch->name);
 		free(ch);
 	}
 }
@@ -294,7 +297,6 @@ fanout_drop_dead(struct gw_fanout *f)
 		if (dead == NULL)
 			break;
 		cm_map_del(f->channels, dead->name);
-		free(dead->name);
 		free(dead);
 	}
 }
@@ -334,7 +336,6 @@ free_one(const char *key, void *value, void *arg)
 {
 	struct gw_channel *ch = value;
 
-	free(ch->name);
 	free(ch);
 	return (0);
 }
@@ -374,8 +375,10 @@ gw_fanout_join(struct gw_fanout *f, const char *channel, struct gw_member *m)
 	 * stop socket.io-client from ever retrying.
 	 */
 	if ((ch = cm_map_get(f->channels, channel)) == NULL) {
-		ch = cm_calloc(1, sizeof(*ch));
-		ch->name = cm_strdup(channel);
+		size_t len = strlen(channel) + 1;
+
+		ch = cm_calloc(1, sizeof(*ch) + len);
+		memcpy(ch->name, channel, len);
 		TAILQ_INIT(&ch->members);
 		cm_map_put(f->channels, channel, ch);
 		fanout_subscribe(f, ch);

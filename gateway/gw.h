@@ -7,17 +7,18 @@
 #define GW_H
 
 #include <sys/queue.h>
+#include <sys/uio.h>
 #include <stdint.h>
 
 #include <event2/event.h>
-#include <event2/bufferevent.h>
+#include <event2/event_struct.h>
 #include <http_parser.h>
-#include <wslay/wslay.h>
 
 #include "cfg.h"
 #include "ratelimit.h"
 #include "jwt.h"
 #include "util.h"
+#include "wsframe.h"
 
 struct gw_svc;
 struct gw_fanout;
@@ -59,6 +60,8 @@ struct gw_worker {
 	int64_t				 drain_deadline; /* cm_mono_ms */
 	struct event			*sig_ev[4];
 	int				 draining;
+	unsigned			 trim_nconns;	/* see tick_cb() */
+	int				 trim_due;
 };
 
 /* A fan-out channel membership, embedded in the owner (a socket). */
@@ -71,20 +74,30 @@ struct gw_member {
 
 #define GW_SOCK_CHANNELS	3	/* identity, org, org agents */
 
-/* The Socket.IO socket in namespace /chat, at most one per connection. */
+/*
+ * The Socket.IO socket in namespace /chat, at most one per connection:
+ * one allocation, the org and the user object (the "user" of NNG
+ * bodies, {"org","role","email","name"}) stored after the struct.
+ */
 struct gw_sock {
-	char			 sid[24];
-	struct cm_principal	 user;
-	char			*user_json;	/* {"org",..}; owned */
-	char			*context_json;	/* auth.context; owned */
-	char			*current_url;	/* auth.context.url; owned */
 	struct gw_member	 members[GW_SOCK_CHANNELS];
-	int			 pending_subs;	/* before CONNECT is acked */
-	int			 connected;	/* CONNECT acked */
-	int64_t			 connected_at;
+	const char		*org;		/* in this allocation */
+	const char		*user_json;	/* in this allocation */
+	char			*context_json;	/* auth.context; owned, or
+						   gw_sock_no_context */
+	char			*current_url;	/* until the open notice */
 	struct gw_bucket	 chat_rate;	/* chat-message */
 	struct gw_bucket	 event_rate;	/* any event */
+	int64_t			 connected_at;
+	uint8_t			 role;		/* enum cm_role */
+	uint8_t			 pending_subs;	/* before CONNECT is acked */
+	uint8_t			 connected;	/* CONNECT acked */
+	char			 sid[21];
+	char			 strings[];	/* org, user_json */
 };
+
+/* The context_json of a socket whose auth had none: "{}". */
+extern char gw_sock_no_context[];
 
 enum gw_conn_state {
 	GW_CONN_HTTP,		/* reading an HTTP request */
@@ -94,24 +107,45 @@ enum gw_conn_state {
 };
 
 struct gw_http_req;
+struct gw_tq;
+struct ssl_st;
 
+/*
+ * A client connection.  Its buffers exist only while they hold bytes:
+ * input that is not a whole request or frame yet, output the kernel
+ * did not take at once.  An idle WebSocket has neither.
+ */
 struct gw_conn {
 	TAILQ_ENTRY(gw_conn)	 entry;
 	struct gw_worker	*w;
-	struct bufferevent	*bev;
-	enum gw_conn_state	 state;
-	int			 refs;		/* conn itself + requests */
-	int			 closed;
-	char			 ip[48];
+	struct event		 io;		/* EV_READ, + EV_WRITE if out */
+	TAILQ_ENTRY(gw_conn)	 tq_entry;	/* see gw_conn_arm() */
+	struct gw_tq		*tq;		/* NULL: not armed */
+	int64_t			 deadline;	/* cm_mono_ms() */
+	struct evbuffer		*in;		/* NULL when empty */
+	struct evbuffer		*out;		/* NULL when empty */
+	struct ssl_st		*ssl;		/* NULL: plain TCP */
 	struct gw_http_req	*req;		/* HTTP state; NULL after upgrade */
-	wslay_event_context_ptr	 ws;
-	char			 eio_sid[32];
-	struct event		*timer;		/* see gw_conn_arm() */
-	int			 awaiting_pong;
-	int64_t			 opened_ms;
-	int			 skip_binary;	/* attachments to drop */
+	char			*user_agent;	/* kept from the upgrade until
+						   a socket's open notice */
 	struct gw_sock		*sock;
+	int64_t			 opened_ms;
+	int			 refs;		/* conn itself + requests */
+	int			 skip_binary;	/* attachments to drop */
+	struct gw_ws_rx		 ws;		/* see wsframe.h */
+	uint8_t			 state;		/* enum gw_conn_state */
+	uint8_t			 closed;
+	uint8_t			 reading;	/* EV_READ wanted */
+	uint8_t			 io_failed;	/* abort on the next turn */
+	uint8_t			 ws_open;	/* upgraded */
+	uint8_t			 ws_close_sent;
+	uint8_t			 ws_close_rcvd;
+	uint8_t			 awaiting_pong;
+	char			 ip[48];
 };
+
+/* At most this many parts in one gw_conn_writev() (and frame). */
+#define GW_WS_IOV_MAX	8
 
 /* conn.c */
 struct gw_conn	*gw_conn_new(struct gw_worker *, int fd, const char *ip);
@@ -123,7 +157,17 @@ void	 gw_conn_close(struct gw_conn *);
 void	 gw_conn_abort(struct gw_conn *);
 /* (Re)starts the connection's timer; its meaning depends on the state. */
 void	 gw_conn_arm(struct gw_conn *, int ms);
+void	 gw_conn_disarm(struct gw_conn *);
+/*
+ * Writes at once what the kernel takes, keeps the rest.  Never frees
+ * the connection: a failed write closes it on the next turn of the loop.
+ */
 void	 gw_conn_write(struct gw_conn *, const void *, size_t);
+void	 gw_conn_writev(struct gw_conn *, const struct iovec *, int n);
+/* The bytes read and not consumed yet; NULL if none. */
+struct evbuffer *gw_conn_input(struct gw_conn *);
+/* Stops (0) or resumes (1) reading. */
+void	 gw_conn_set_reading(struct gw_conn *, int);
 
 /* http.c: reads HTTP/1.1 requests from the connection's input. */
 void	 gw_http_on_read(struct gw_conn *);
@@ -135,13 +179,13 @@ void	 gw_http_respond_type(struct gw_conn *, int status, const char *type,
 void	 gw_http_respond_error(struct gw_conn *, int status,
 	    const char *code, const char *message);
 
-/* ws.c: RFC 6455 on top of wslay. */
-int	 gw_ws_accept_key(const char *key, char *out, size_t outlen);
+/* ws.c: RFC 6455 on a connection (frames: wsframe.c). */
 int	 gw_ws_start(struct gw_conn *);
 void	 gw_ws_on_read(struct gw_conn *);
 void	 gw_ws_send_text(struct gw_conn *, const char *, size_t);
+void	 gw_ws_send_textv(struct gw_conn *, const struct iovec *, int n);
+/* Sends a close frame (once); the peer's answer or a timeout ends it. */
 void	 gw_ws_close(struct gw_conn *, uint16_t code, const char *reason);
-int	 gw_utf8_valid(const uint8_t *, size_t);
 
 /* eio.c: Engine.IO v4 over a WebSocket. */
 void	 gw_eio_open(struct gw_conn *);
@@ -149,6 +193,8 @@ void	 gw_eio_on_timer(struct gw_conn *);
 void	 gw_eio_on_text(struct gw_conn *, const char *, size_t);
 void	 gw_eio_on_binary(struct gw_conn *, const uint8_t *, size_t);
 void	 gw_eio_send_message(struct gw_conn *, const char *, size_t);
+/* The same, the packet in parts (at most GW_WS_IOV_MAX - 1). */
+void	 gw_eio_send_messagev(struct gw_conn *, const struct iovec *, int n);
 
 /* session.c: Socket.IO v5, namespace /chat. */
 void	 gw_sio_on_packet(struct gw_conn *, const char *, size_t);

@@ -80,9 +80,17 @@ gw_handshake(struct gw_conn *c)
 	gw_conn_write(c, b.data, b.len);
 	cm_buf_free(&b);
 
-	/* From here on the connection speaks WebSocket. */
+	/*
+	 * From here on the connection speaks WebSocket.  Of the HTTP
+	 * request only the User-Agent is kept, for the socket's open
+	 * notice.
+	 */
+	c->user_agent = r->user_agent;
+	r->user_agent = NULL;
+	gw_http_req_free(r);
+	c->req = NULL;
 	c->state = GW_CONN_WS;
 	gw_eio_open(c);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+	if (gw_conn_input(c) != NULL)
 		gw_ws_on_read(c);
 }

@@ -67,7 +67,7 @@ rest_finish_type(struct gw_conn *c, int status, const char *type,
 	c->state = GW_CONN_HTTP;
 	gw_http_req_reset(c->req);
 	gw_conn_arm(c, c->w->cfg->http_header_timeout_ms);
-	bufferevent_enable(c->bev, EV_READ);
+	gw_conn_set_reading(c, 1);
 }
 
 static void
@@ -129,7 +129,7 @@ rest_reply_cb(int status, const char *body, size_t len, void *arg)
 out:
 	/* Requests that came while this one was out: their turn now. */
 	if (!c->closed && c->state == GW_CONN_HTTP &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+	    gw_conn_input(c) != NULL)
 		gw_http_on_read(c);
 	cJSON_Delete(reply);
 	gw_conn_unref(c);
@@ -147,7 +147,7 @@ gw_rest_handle(struct gw_conn *c, struct gw_http_req *r)
 
 	/* While this request is out, later ones wait in the input buffer. */
 	c->state = GW_CONN_WAIT;
-	bufferevent_disable(c->bev, EV_READ);
+	gw_conn_set_reading(c, 0);
 	gw_http_path(r->url.data, path, sizeof(path));
 	if (rest_route(path, &svc) == -1) {
 		rest_fail(c, 404, "NOT_FOUND", "no such endpoint");

@@ -104,11 +104,11 @@ dispatch(struct gw_conn *c)
 void
 gw_http_on_read(struct gw_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in;
 
 	gw_conn_ref(c);
 	while (!c->closed && c->state == GW_CONN_HTTP &&
-	    evbuffer_get_length(in) > 0) {
+	    (in = gw_conn_input(c)) != NULL) {
 		struct gw_http_req *r = c->req;
 		size_t len = evbuffer_get_contiguous_space(in);
 		int keep;
@@ -138,7 +138,7 @@ gw_http_on_read(struct gw_conn *c)
 		 * the client keeps the connection is read now: an answer
 		 * given at once resets the parser.
 		 */
-		evtimer_del(c->timer);
+		gw_conn_disarm(c);
 		keep = http_should_keep_alive(&r->parser);
 		dispatch(c);
 		if (!c->closed && c->state == GW_CONN_HTTP && !keep)

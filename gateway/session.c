@@ -71,13 +71,18 @@ sio_send(struct gw_conn *c, const struct cm_buf *b)
 static void
 sio_ack(struct gw_conn *c, int64_t ack_id, const char *json, size_t len)
 {
-	struct cm_buf b = { 0 };
+	char head[40];
+	struct iovec v[3];
+	int n = snprintf(head, sizeof(head), "3" GW_NSP ",%lld[",
+	    (long long)ack_id);
 
-	cm_buf_printf(&b, "3" GW_NSP ",%lld[", (long long)ack_id);
-	cm_buf_append(&b, json, len);
-	cm_buf_puts(&b, "]");
-	sio_send(c, &b);
-	cm_buf_free(&b);
+	v[0].iov_base = head;
+	v[0].iov_len = (size_t)n;
+	v[1].iov_base = (void *)(uintptr_t)json;
+	v[1].iov_len = len;
+	v[2].iov_base = (void *)(uintptr_t)"]";
+	v[2].iov_len = 1;
+	gw_eio_send_messagev(c, v, 3);
 }
 
 static void
@@ -101,7 +106,7 @@ sio_protocol_error(struct gw_conn *c, int64_t ack_id, const char *code,
 
 	cm_log_info("msg=\"socket.io error\" ip=%s code=%s", c->ip, code);
 	if (c->sock == NULL || !c->sock->connected) {
-		gw_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, message);
+		gw_ws_close(c, GW_WS_POLICY_VIOLATION, message);
 		return;
 	}
 	if (ack_id >= 0) {
@@ -149,7 +154,7 @@ sio_notify_all(struct gw_conn *c, int type, const struct cm_buf *b,
 	int i;
 
 	for (i = 0; i < GW_SVC_COUNT; i++)
-		gw_svc_notify(c->w->svc[i], type, c->sock->user.org, b->data,
+		gw_svc_notify(c->w->svc[i], type, c->sock->org, b->data,
 		    b->len, what);
 }
 
@@ -163,8 +168,8 @@ sio_finish_connect(struct gw_conn *c)
 	s->connected = 1;
 	s->connected_at = cm_now_ms();
 	w->nsockets++;
-	CM_ADD(&w->st->sockets[s->user.role], 1);
-	CM_ADD(&w->st->sockets_total[s->user.role], 1);
+	CM_ADD(&w->st->sockets[s->role], 1);
+	CM_ADD(&w->st->sockets_total[s->role], 1);
 	cm_buf_printf(&b, "0" GW_NSP ",{\"sid\":\"%s\"}", s->sid);
 	sio_send(c, &b);
 
@@ -173,10 +178,9 @@ sio_finish_connect(struct gw_conn *c)
 	    s->sid, s->user_json);
 	cm_buf_json_str(&b, c->ip);
 	cm_buf_puts(&b, ",\"userAgent\":");
-	cm_buf_json_str(&b, c->req && c->req->user_agent ?
-	    c->req->user_agent : "");
+	cm_buf_json_str(&b, c->user_agent != NULL ? c->user_agent : "");
 	cm_buf_puts(&b, ",\"currentUrl\":");
-	cm_buf_json_str(&b, s->current_url);
+	cm_buf_json_str(&b, s->current_url != NULL ? s->current_url : "");
 	cm_buf_printf(&b, ",\"connectedAt\":%lld,\"gateway\":",
 	    (long long)s->connected_at);
 	cm_buf_json_str(&b, w->gateway_id);
@@ -185,7 +189,12 @@ sio_finish_connect(struct gw_conn *c)
 	sio_notify_all(c, CM_MSG_SOCKET_OPEN, &b, "socket open");
 	cm_buf_free(&b);
 	cm_log_info("msg=\"socket connected\" sid=%s org=%s role=%s ip=%s",
-	    s->sid, s->user.org, cm_role_name(s->user.role), c->ip);
+	    s->sid, s->org, cm_role_name(s->role), c->ip);
+	/* Recorded by presence-svc now: an idle socket keeps neither. */
+	free(s->current_url);
+	s->current_url = NULL;
+	free(c->user_agent);
+	c->user_agent = NULL;
 }
 
 void
@@ -208,6 +217,28 @@ gw_user_json(const struct cm_principal *p)
 	return (b.data);
 }
 
+char gw_sock_no_context[] = "{}";
+
+/* A socket for principal p: one allocation with its strings. */
+static struct gw_sock *
+sio_sock_new(const struct cm_principal *p)
+{
+	struct cm_buf user = { 0 };
+	size_t olen = strlen(p->org) + 1;
+	struct gw_sock *s;
+
+	cm_principal_json(&user, p);
+	s = cm_calloc(1, sizeof(*s) + olen + user.len + 1);
+	memcpy(s->strings, p->org, olen);
+	memcpy(s->strings + olen, user.data, user.len + 1);
+	s->org = s->strings;
+	s->user_json = s->strings + olen;
+	s->role = (uint8_t)p->role;
+	cm_random_id(s->sid, 20);
+	cm_buf_free(&user);
+	return (s);
+}
+
 static void
 sio_sock_free(struct gw_conn *c)
 {
@@ -216,8 +247,8 @@ sio_sock_free(struct gw_conn *c)
 
 	for (i = 0; i < GW_SOCK_CHANNELS; i++)
 		gw_fanout_leave(c->w->fanout, &s->members[i]);
-	free(s->user_json);
-	free(s->context_json);
+	if (s->context_json != gw_sock_no_context)
+		free(s->context_json);
 	free(s->current_url);
 	free(s);
 	c->sock = NULL;
@@ -225,7 +256,7 @@ sio_sock_free(struct gw_conn *c)
 
 /* Joins the socket's channels; returns how many are still pending. */
 static int
-sio_join_channels(struct gw_conn *c)
+sio_join_channels(struct gw_conn *c, const struct cm_principal *p)
 {
 	struct gw_sock *s = c->sock;
 	const struct cm_cfg *cfg = c->w->cfg;
@@ -233,13 +264,13 @@ sio_join_channels(struct gw_conn *c)
 	int n = 0, i, pending = 0;
 
 	if (cm_chan_identity(ch[n++], CM_CHANNEL_MAX, cfg->key_prefix,
-	    s->user.org, cm_role_name(s->user.role), s->user.email) < 0 ||
+	    s->org, cm_role_name(p->role), p->email) < 0 ||
 	    cm_chan_org(ch[n++], CM_CHANNEL_MAX, cfg->key_prefix,
-	    s->user.org) < 0)
+	    s->org) < 0)
 		return (-1);
-	if (s->user.role != CM_ROLE_CUSTOMER &&
+	if (p->role != CM_ROLE_CUSTOMER &&
 	    cm_chan_agents(ch[n++], CM_CHANNEL_MAX, cfg->key_prefix,
-	    s->user.org) < 0)
+	    s->org) < 0)
 		return (-1);
 	for (i = 0; i < n; i++) {
 		int rv;
@@ -286,18 +317,15 @@ sio_on_connect(struct gw_conn *c, const struct gw_sio_packet *pk)
 		cJSON_Delete(auth);
 		return;
 	}
-	c->sock = cm_calloc(1, sizeof(*c->sock));
-	c->sock->user = p;
-	cm_random_id(c->sock->sid, 20);
-	c->sock->user_json = gw_user_json(&p);
+	c->sock = sio_sock_new(&p);
 	ctx = cJSON_GetObjectItemCaseSensitive(auth, "context");
-	c->sock->context_json = cJSON_IsObject(ctx) ?
-	    cJSON_PrintUnformatted(ctx) : cm_strdup("{}");
-	c->sock->current_url = cm_strdup(cm_json_str(ctx, "url") ?
-	    cm_json_str(ctx, "url") : "");
+	c->sock->context_json = cJSON_IsObject(ctx) && ctx->child != NULL ?
+	    cJSON_PrintUnformatted(ctx) : gw_sock_no_context;
+	if (cm_json_str(ctx, "url") != NULL)
+		c->sock->current_url = cm_strdup(cm_json_str(ctx, "url"));
 	cJSON_Delete(auth);
 
-	if ((pending = sio_join_channels(c)) == -1) {
+	if ((pending = sio_join_channels(c, &p)) == -1) {
 		/* Only a key_prefix too long for channel names gets here. */
 		CM_ADD(&c->w->st->connect_errors[GW_CE_UNAVAILABLE], 1);
 		sio_sock_free(c);
@@ -400,7 +428,7 @@ sio_on_event(struct gw_conn *c, const struct gw_sio_packet *pk)
 	call->ack_id = pk->ack_id;
 	call->svc = svc;
 	gw_conn_ref(c);
-	if (gw_svc_request(c->w->svc[svc], CM_MSG_EVENT, s->user.org, b.data,
+	if (gw_svc_request(c->w->svc[svc], CM_MSG_EVENT, s->org, b.data,
 	    b.len, sio_call_done, call) == -1)
 		sio_call_done(GW_SVC_FAILED, NULL, 0, call);
 out:
@@ -462,7 +490,7 @@ gw_sio_close(struct gw_conn *c, const char *reason)
 		return;
 	if (s->connected) {
 		c->w->nsockets--;
-		CM_ADD(&c->w->st->sockets[s->user.role], -1);
+		CM_ADD(&c->w->st->sockets[s->role], -1);
 		cm_buf_printf(&b, "{\"sid\":\"%s\",\"user\":%s,\"reason\":",
 		    s->sid, s->user_json);
 		cm_buf_json_str(&b, reason);

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,8 @@ static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct gw_worker *w = arg;
+	unsigned inflight;
+	int i;
 
 	if (w->draining)
 		return;		/* the slot is the next generation's now */
@@ -104,6 +107,22 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	    __ATOMIC_RELAXED);
 	__atomic_store_n(&w->st->channels, gw_fanout_count(w->fanout),
 	    __ATOMIC_RELAXED);
+	/*
+	 * After a wave of connections (a reconnect storm, a deploy), the
+	 * heap holds free memory between the connections that stayed, and
+	 * what the wave's notices to the services took while they queued:
+	 * give its pages back (malloc_trim(3) releases whole free pages
+	 * anywhere in the heap), once the wave is over.
+	 */
+	for (i = 0, inflight = 0; i < GW_SVC_COUNT; i++)
+		inflight += gw_svc_inflight(w->svc[i]);
+	if (w->nconns != w->trim_nconns || inflight > 64) {
+		w->trim_nconns = w->nconns;
+		w->trim_due = 1;
+	} else if (w->trim_due) {
+		w->trim_due = 0;
+		malloc_trim(0);
+	}
 }
 
 /* Tells presence-svc this worker lives (see CM_MSG_WORKER_HEARTBEAT). */
@@ -175,7 +194,7 @@ worker_drain(struct gw_worker *w)
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == GW_CONN_WS) {
 			gw_sio_close(c, "server shutting down");
-			gw_ws_close(c, WSLAY_CODE_GOING_AWAY,
+			gw_ws_close(c, GW_WS_GOING_AWAY,
 			    "server shutting down");
 		} else if (c->state == GW_CONN_HTTP)
 			gw_conn_close(c);

@@ -1,204 +1,192 @@
 /*
- * RFC 6455 WebSocket on a connection, through wslay's event API, which
- * does framing, fragment reassembly, masking checks, ping/pong, the
- * close handshake and the message size limit (1009 above max_payload).
- * What wslay leaves to us: the opening handshake's accept key and the
- * UTF-8 validation of text messages (1007).
+ * RFC 6455 WebSocket on a connection, with the frame codec of
+ * wsframe.c: messages are decoded straight from the connection's input
+ * buffer (a frame waits there until it is whole, then is unmasked in
+ * place), answered pings, the close handshake (the peer's close is
+ * echoed; ours waits GW_WS_CLOSE_WAIT_S for the answer) and failing
+ * the connection with 1002, 1007 or 1009.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "gw.h"
 #include "log.h"
 #include "stats.h"
 
 #define GW_WS_CLOSE_WAIT_S	5
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-/* Sec-WebSocket-Accept = base64(SHA1(key + GUID)). */
-int
-gw_ws_accept_key(const char *key, char *out, size_t outlen)
+/* Writes one final frame: its header, then the parts of its payload. */
+static void
+ws_send_frame(struct gw_conn *c, int opcode, const struct iovec *iov,
+    int n)
 {
-	unsigned char digest[SHA_DIGEST_LENGTH];
-	char buf[128];
-	int n;
+	struct iovec v[GW_WS_IOV_MAX + 1];
+	uint8_t head[GW_WS_HEAD_MAX];
+	size_t len = 0;
+	int i;
 
-	n = snprintf(buf, sizeof(buf), "%s%s", key, WS_GUID);
-	if (n < 0 || (size_t)n >= sizeof(buf) || outlen < 29)
-		return (-1);
-	SHA1((const unsigned char *)buf, (size_t)n, digest);
-	EVP_EncodeBlock((unsigned char *)out, digest, sizeof(digest));
-	return (0);
-}
-
-/*
- * Returns 1 if s is well-formed UTF-8 (no overlongs, no surrogates,
- * nothing above U+10FFFF), as RFC 6455 section 8.1 requires.
- */
-int
-gw_utf8_valid(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		size_t n;
-		uint32_t cp, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1; cp = c & 0x1f; min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2; cp = c & 0x0f; min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3; cp = c & 0x07; min = 0x10000;
-		} else
-			return (0);
-		if (len - i <= n)
-			return (0);
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (0);
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return (0);
-		i += n + 1;
+	if (n > GW_WS_IOV_MAX)
+		return;
+	for (i = 0; i < n; i++) {
+		len += iov[i].iov_len;
+		v[i + 1] = iov[i];
 	}
-	return (1);
-}
-
-static ssize_t
-ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-    void *arg)
-{
-	struct gw_conn *c = arg;
-	int n;
-
-	n = evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
-	if (n <= 0) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return (-1);
-	}
-	return (n);
-}
-
-static ssize_t
-ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
-    int flags, void *arg)
-{
-	struct gw_conn *c = arg;
-
-	gw_conn_write(c, data, len);
-	return ((ssize_t)len);
+	v[0].iov_base = head;
+	v[0].iov_len = gw_ws_head(head, opcode, len);
+	gw_conn_writev(c, v, n + 1);
 }
 
 static void
-ws_msg_cb(wslay_event_context_ptr ctx,
-    const struct wslay_event_on_msg_recv_arg *m, void *arg)
+ws_send_close(struct gw_conn *c, uint16_t code, const char *reason)
 {
-	struct gw_conn *c = arg;
+	uint8_t p[125];
+	size_t rlen = strlen(reason);
+	struct iovec v = { p, 0 };
 
-	if (c->closed)
+	if (c->ws_close_sent)
 		return;
-	CM_ADD(&c->w->st->bytes_in, m->msg_length);
-	switch (m->opcode) {
-	case WSLAY_TEXT_FRAME:
-		if (!gw_utf8_valid(m->msg, m->msg_length)) {
-			gw_ws_close(c, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA,
-			    "invalid UTF-8");
-			return;
-		}
-		gw_eio_on_text(c, (const char *)m->msg, m->msg_length);
-		break;
-	case WSLAY_BINARY_FRAME:
-		gw_eio_on_binary(c, m->msg, m->msg_length);
-		break;
-	default:
-		break;		/* ping, pong and close: wslay answers */
+	c->ws_close_sent = 1;
+	if (code != 0) {
+		if (rlen > sizeof(p) - 2)
+			rlen = sizeof(p) - 2;	/* may cut a character: */
+		while (rlen > 0 && !gw_utf8_valid((const uint8_t *)reason,
+		    rlen))
+			rlen--;			/* ... back to whole ones */
+		p[0] = (uint8_t)(code >> 8);
+		p[1] = (uint8_t)code;
+		memcpy(p + 2, reason, rlen);
+		v.iov_len = 2 + rlen;
 	}
+	ws_send_frame(c, GW_WS_OP_CLOSE, &v, 1);
 }
 
 int
 gw_ws_start(struct gw_conn *c)
 {
-	static const struct wslay_event_callbacks cbs = {
-		.recv_callback = ws_recv_cb,
-		.send_callback = ws_send_cb,
-		.on_msg_recv_callback = ws_msg_cb,
-	};
-
-	if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0)
-		return (-1);
-	wslay_event_config_set_max_recv_msg_length(c->ws,
-	    (uint64_t)c->w->cfg->max_payload);
+	memset(&c->ws, 0, sizeof(c->ws));
+	c->ws_open = 1;
 	return (0);
 }
 
-/* Sends what wslay has queued; closes the connection when it is done. */
+/* Fails the connection: a close frame with code, then the end. */
 static void
-ws_flush(struct gw_conn *c)
+ws_fail(struct gw_conn *c, uint16_t code, const char *why)
 {
-	if (c->ws == NULL || c->closed)
-		return;
-	if (wslay_event_send(c->ws) != 0) {
+	cm_log_info("msg=\"websocket closed\" ip=%s code=%u why=\"%s\"",
+	    c->ip, code, why);
+	ws_send_close(c, code, why);
+	gw_conn_close(c);
+}
+
+/* One whole message from the peer. */
+static void
+ws_deliver(struct gw_conn *c, const struct gw_ws_msg *m)
+{
+	struct iovec v;
+
+	switch (m->opcode) {
+	case GW_WS_OP_TEXT:
+		CM_ADD(&c->w->st->bytes_in, m->len);
+		if (!c->ws_close_sent)
+			gw_eio_on_text(c, (const char *)m->data, m->len);
+		break;
+	case GW_WS_OP_BINARY:
+		CM_ADD(&c->w->st->bytes_in, m->len);
+		if (!c->ws_close_sent)
+			gw_eio_on_binary(c, m->data, m->len);
+		break;
+	case GW_WS_OP_PING:
+		if (!c->ws_close_sent) {
+			v.iov_base = m->data;
+			v.iov_len = m->len;
+			ws_send_frame(c, GW_WS_OP_PONG, &v, 1);
+		}
+		break;
+	case GW_WS_OP_CLOSE:
+		/* Echo the peer's code (none for none), then hang up. */
+		c->ws_close_rcvd = 1;
+		ws_send_close(c, m->close_code, "");
 		gw_conn_close(c);
-		return;
+		break;
+	default:
+		break;		/* a pong, or a fragment */
 	}
-	if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws))
-		gw_conn_close(c);
 }
 
 void
 gw_ws_on_read(struct gw_conn *c)
 {
-	int rv;
+	struct evbuffer *in;
 
 	gw_conn_ref(c);
-	rv = wslay_event_recv(c->ws);
-	if (rv != 0 && !c->closed) {
-		cm_log_info("msg=\"websocket read failed\" ip=%s rv=%d",
-		    c->ip, rv);
-		gw_conn_close(c);
+	while (!c->closed && c->state == GW_CONN_WS && !c->ws_close_rcvd &&
+	    (in = gw_conn_input(c)) != NULL) {
+		size_t avail = evbuffer_get_length(in), need;
+		uint8_t head[GW_WS_HEAD_MAX], *buf;
+		struct gw_ws_msg m;
+		ssize_t n;
+
+		/* First the header alone, to learn the frame's size. */
+		n = evbuffer_copyout(in, head, avail < sizeof(head) ?
+		    avail : sizeof(head));
+		if (n < 0)
+			break;
+		n = gw_ws_decode(&c->ws, head, (size_t)n,
+		    (size_t)c->w->cfg->max_payload, &need, &m);
+		if (n == 0 && need > sizeof(head) && avail >= need) {
+			buf = evbuffer_pullup(in, (ssize_t)need);
+			n = gw_ws_decode(&c->ws, buf, need,
+			    (size_t)c->w->cfg->max_payload, &need, &m);
+		}
+		if (n < 0) {
+			ws_fail(c, (uint16_t)-n, -n == GW_WS_MESSAGE_TOO_BIG ?
+			    "message too big" : -n == GW_WS_INVALID_PAYLOAD ?
+			    "invalid UTF-8" : "protocol error");
+			break;
+		}
+		if (n == 0)
+			break;		/* the rest of the frame is to come */
+		ws_deliver(c, &m);
+		free(m.owned);
+		/* The message may have closed the connection. */
+		if (c->closed)
+			break;
+		evbuffer_drain(in, (size_t)n);
 	}
-	ws_flush(c);
 	gw_conn_unref(c);
+}
+
+void
+gw_ws_send_textv(struct gw_conn *c, const struct iovec *iov, int n)
+{
+	size_t len = 0;
+	int i;
+
+	if (!c->ws_open || c->closed || c->ws_close_sent)
+		return;
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	CM_ADD(&c->w->st->bytes_out, len);
+	ws_send_frame(c, GW_WS_OP_TEXT, iov, n);
 }
 
 void
 gw_ws_send_text(struct gw_conn *c, const char *data, size_t len)
 {
-	struct wslay_event_msg msg = {
-		.opcode = WSLAY_TEXT_FRAME,
-		.msg = (const uint8_t *)data,
-		.msg_length = len,
-	};
+	struct iovec v = { (void *)(uintptr_t)data, len };
 
-	if (c->ws == NULL || c->closed)
-		return;
-	if (wslay_event_queue_msg(c->ws, &msg) != 0)
-		return;		/* closing: wslay refuses new messages */
-	CM_ADD(&c->w->st->bytes_out, len);
-	ws_flush(c);
+	gw_ws_send_textv(c, &v, 1);
 }
 
 void
 gw_ws_close(struct gw_conn *c, uint16_t code, const char *reason)
 {
-	if (c->ws == NULL || c->closed)
+	if (!c->ws_open || c->closed || c->ws_close_sent)
 		return;
-	wslay_event_queue_close(c->ws, code, (const uint8_t *)reason,
-	    strlen(reason));
-	ws_flush(c);
+	ws_send_close(c, code, reason);
 	/* A peer that never answers our close is dropped after a while. */
-	if (!c->closed && c->timer != NULL) {
-		struct timeval tv = { GW_WS_CLOSE_WAIT_S, 0 };
-
-		evtimer_add(c->timer, &tv);
-	}
+	if (!c->closed && c->state == GW_CONN_WS)
+		gw_conn_arm(c, GW_WS_CLOSE_WAIT_S * 1000);
 }

@@ -8,7 +8,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libcjson-dev
-libnng-dev libjwt-dev libwslay-dev libhttp-parser-dev libssl-dev
+libnng-dev libjwt-dev libhttp-parser-dev libssl-dev
 libsystemd-dev check redis-server mandoc clang libclang-rt-14-dev"
 
 if ! command -v node >/dev/null 2>&1; then
