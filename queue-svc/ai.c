@@ -8,8 +8,12 @@
  * (no such config, no assistant, the AI mode is manual): the
  * conversation then goes to the queue at once, as it does when
  * confab-ai cannot be reached, so that nobody waits for an answer that
- * will not come.  The job names the message's seq, so a resend (the
- * customer's retry with the same clientMsgId) is one job.
+ * will not come.  In an active conversation a refusal (the AI mode does
+ * not let the assistant answer for its agent) quiets it for
+ * AI_QUIET_MS (60 s, lua_lib.c), so that a human-held conversation does
+ * not cost a round trip to confab-ai per message.  The job names the
+ * message's seq, so a resend (the customer's retry with the same
+ * clientMsgId) is one job.
  *
  * A person taking an "ai" conversation over, or closing it, sends the
  * cancel: confab-ai stops writing.  A cancel that is lost only means
@@ -65,21 +69,25 @@ qs_ai_call(struct cm_svc_ctx *ctx, const char *org, const cJSON *body)
 	return (answer);
 }
 
-/* The assistant will not answer chat: a person gets it. */
+/*
+ * The assistant will not answer chat: an "ai" conversation goes to a
+ * person; an active one is not asked again for a while (see ai_job).
+ */
 static void
-qs_ai_to_queue(struct cm_svc_ctx *ctx, const char *org, const char *chat,
+qs_ai_declined(struct cm_svc_ctx *ctx, const char *org, const char *chat,
     const char *why)
 {
 	const char	*args[2] = { chat, "" };
 	redisReply	*r;
 
-	cm_log_info("msg=\"conversation to the queue\" org=%s chat=%s "
-	    "why=\"%.200s\"", org, chat, why);
 	r = qs_run(ctx, org, &qs_script_ai_queue, 2, args);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR)
-		cm_log_warn("msg=\"conversation not queued\" org=%s chat=%s "
+		cm_log_warn("msg=\"ai refusal not recorded\" org=%s chat=%s "
 		    "err=\"%.200s\"", org, chat, r != NULL ? r->str :
 		    "no link");
+	else
+		cm_log_info("msg=\"assistant declined\" org=%s chat=%s "
+		    "then=%s why=\"%.200s\"", org, chat, r->str, why);
 	freeReplyObject(r);
 }
 
@@ -98,9 +106,9 @@ qs_ai_job(struct cm_svc_ctx *ctx, const char *org, const cJSON *ai)
 	    "accepted"))) {
 		cm_log_debug("msg=\"ai job sent\" org=%s chat=%s job=%s", org,
 		    chat, cm_json_str(answer, "jobId"));
-	} else if (strcmp(status, "ai") == 0) {
+	} else {
 		why = cm_json_str(answer, "reason");
-		qs_ai_to_queue(ctx, org, chat, answer == NULL ?
+		qs_ai_declined(ctx, org, chat, answer == NULL ?
 		    "confab-ai did not take the job" : why != NULL ? why :
 		    "confab-ai declined");
 	}

@@ -41,9 +41,17 @@ const char qs_lua_ai_result[] =
 "return out\n";
 
 const char qs_lua_ai_queue[] =
-"-- ai-queue: arg 1.. chatId, reason ('' = quietly): the assistant will\n"
-"-- not answer a conversation it holds, so a person gets it\n"
+"-- ai-declined: arg 1.. chatId, reason ('' = quietly): the assistant\n"
+"-- will not answer.  A conversation it holds goes to a person; an\n"
+"-- active one is not asked again for a while (ai_job).\n"
 "local c = conv(arg(1))\n"
-"if c == nil or c.status ~= 'ai' then return 'none' end\n"
-"handoff(c, arg(2))\n"
-"return 'queued'\n";
+"if c == nil then return 'none' end\n"
+"if c.status == 'ai' then\n"
+"	handoff(c, arg(2))\n"
+"	return 'queued'\n"
+"end\n"
+"if c.status == 'active' then\n"
+"	set(c, 'aiQuietUntil', NOW + AI_QUIET_MS)\n"
+"	return 'quiet'\n"
+"end\n"
+"return 'none'\n";

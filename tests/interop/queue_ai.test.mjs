@@ -145,6 +145,21 @@ test('taking over or closing an AI conversation tells confab-ai to stop', w(asyn
 	}
 }));
 
+test('a person holds it: one refusal quiets the assistant for that conversation, not a round trip per message', w(async () => {
+	const agent = await agentOf('qa-agent6@example.com');
+	const c = await customer('qa-quiet@example.com', 'demo');
+	const m = ok(await emit(c, 'chat-message', { text: 'hello?', clientMsgId: 'q1' }), 'send').message;
+	ok(await emit(agent, 'takeover-chat', { chatId: m.chatId }), 'takeover');
+	const declined = () => (stack.logText('queue').match(new RegExp(`msg="assistant declined" org=demo chat=${m.chatId} then=quiet`, 'g')) || []).length;
+	ok(await emit(c, 'chat-message', { text: 'are you a bot?', clientMsgId: 'q2' }), 'send');
+	await waitUntil(() => declined() === 1, 5000, 'the refusal for the active conversation');
+	for (let i = 3; i < 6; i++)
+		ok(await emit(c, 'chat-message', { text: `more ${i}`, clientMsgId: `q${i}` }), 'send');
+	await sleep(500);
+	assert.equal(declined(), 1, 'asked once, not per message');
+	assert.equal((await view(m.chatId)).status, 'active');
+}));
+
 test('confab-ai or queue-svc SIGKILLed while an answer is written: the customer gets it stored exactly once', w(async () => {
 	const put = await api(stack, admin, 'PUT', '/chat/config/slow', {
 		assistant: { backend: 'faq', name: 'Ada', chunkDelayMs: 150, minScore: 0.1 } });
