@@ -52,8 +52,9 @@
  *			"data":ARG|null} -> the ack value itself
  *			({"ok":true,..} or {"ok":false,"error":{"code",
  *			"message"}}).  context is the socket's auth.context
- *			when it has one: a service never depends on having
- *			seen the socket's SOCKET_OPEN first.
+ *			when it has one of at most 2 KiB: a service never
+ *			depends on having seen the socket's SOCKET_OPEN
+ *			first.
  * CM_MSG_REST		the owning service: {"method","path","query","user",
  *			"body":JSON|null} -> {"status":HTTP,"body":JSON}.
  * CM_MSG_WORKER_HEARTBEAT presence, org "": {"gateway","worker","pid",

@@ -17,6 +17,7 @@
 #include "stats.h"
 #include "svcclient.h"
 
+#define GW_EVENT_CONTEXT_MAX	2048	/* bytes of auth.context per event */
 #define GW_NSP	"/chat"
 
 /* Which service owns each client event. */
@@ -417,7 +418,13 @@ sio_on_event(struct gw_conn *c, const struct gw_sio_packet *pk)
 	cm_buf_puts(&b, "{\"event\":");
 	cm_buf_json_str(&b, name->valuestring);
 	cm_buf_printf(&b, ",\"sid\":\"%s\",\"user\":%s,", s->sid, s->user_json);
-	if (strcmp(s->context_json, "{}") != 0)
+	/*
+	 * The socket's context rides along so a service needs no earlier
+	 * SOCKET_OPEN (proto.h); a large one only with the SOCKET_OPEN, so
+	 * that a client cannot make every event it sends that much larger.
+	 */
+	if (strcmp(s->context_json, "{}") != 0 &&
+	    strlen(s->context_json) <= GW_EVENT_CONTEXT_MAX)
 		cm_buf_printf(&b, "\"context\":%s,", s->context_json);
 	cm_buf_printf(&b, "\"data\":%s}", data != NULL ? data : "null");
 	free(data);
