@@ -122,13 +122,14 @@ pres_tell_queue_status(struct cm_svc_ctx *ctx, const char *org,
 }
 
 /*
- * The body is the gateway's own for a close (gateway/session.c,
- * gw_sio_close): queue-svc cannot tell the two apart, and need not.
+ * Sends queue-svc a socket frame of type: {"sid","user"} and then what
+ * rest adds (it starts with a comma, or is "").  Returns 0 if queue-svc
+ * took it, -1 (logged) if not.
  */
-int
-pres_tell_queue_close(struct cm_svc_ctx *ctx, const char *org,
-    const char *sid, const struct cm_principal *u, const char *reason,
-    int64_t since, int timeout_ms)
+static int
+pres_tell_queue_socket(struct cm_svc_ctx *ctx, int type, const char *org,
+    const char *sid, const struct cm_principal *u, const char *rest,
+    int timeout_ms)
 {
 	struct cm_buf b = { 0 };
 	char *reply = NULL;
@@ -139,21 +140,41 @@ pres_tell_queue_close(struct cm_svc_ctx *ctx, const char *org,
 	cm_buf_json_str(&b, sid);
 	cm_buf_puts(&b, ",\"user\":");
 	cm_principal_json(&b, u);
-	cm_buf_puts(&b, ",\"reason\":");
-	cm_buf_json_str(&b, reason);
-	if (since > 0)
-		cm_buf_printf(&b, ",\"since\":%lld", (long long)since);
+	cm_buf_puts(&b, rest);
 	cm_buf_puts(&b, "}");
-	if (cm_svc_call(&pres_queue_peer, CM_MSG_SOCKET_CLOSE, org, b.data,
-	    b.len, timeout_ms, &st, &reply) == -1)
+	if (cm_svc_call(&pres_queue_peer, type, org, b.data, b.len,
+	    timeout_ms, &st, &reply) == -1)
 		rv = -1;		/* logged */
 	else if (st != CM_ST_OK) {
-		cm_log_warn("msg=\"queue-svc refused a socket close\" "
-		    "org=%s sid=%s status=%d", org, sid, st);
+		cm_log_warn("msg=\"queue-svc refused a socket %s\" "
+		    "org=%s sid=%s status=%d", type == CM_MSG_SOCKET_OPEN ?
+		    "open" : "close", org, sid, st);
 		rv = -1;
 	}
 	free(reply);
 	cm_buf_free(&b);
+	return (rv);
+}
+
+/*
+ * The body is the gateway's own for a close (gateway/session.c,
+ * gw_sio_close): queue-svc cannot tell the two apart, and need not.
+ */
+int
+pres_tell_queue_close(struct cm_svc_ctx *ctx, const char *org,
+    const char *sid, const struct cm_principal *u, const char *reason,
+    int64_t since, int timeout_ms)
+{
+	struct cm_buf rest = { 0 };
+	int rv;
+
+	cm_buf_puts(&rest, ",\"reason\":");
+	cm_buf_json_str(&rest, reason);
+	if (since > 0)
+		cm_buf_printf(&rest, ",\"since\":%lld", (long long)since);
+	rv = pres_tell_queue_socket(ctx, CM_MSG_SOCKET_CLOSE, org, sid, u,
+	    rest.data, timeout_ms);
+	cm_buf_free(&rest);
 	return (rv);
 }
 
@@ -167,27 +188,14 @@ pres_tell_queue_open(struct cm_svc_ctx *ctx, const char *org,
     const char *sid, const struct cm_principal *u, const char *gw,
     const char *slot, int timeout_ms)
 {
-	struct cm_buf b = { 0 };
-	char *reply = NULL;
-	int st, rv = 0;
+	struct cm_buf rest = { 0 };
+	int rv;
 
-	pres_queue_peer.url = ctx->cfg->queue_address;
-	cm_buf_puts(&b, "{\"sid\":");
-	cm_buf_json_str(&b, sid);
-	cm_buf_puts(&b, ",\"user\":");
-	cm_principal_json(&b, u);
-	cm_buf_puts(&b, ",\"gateway\":");
-	cm_buf_json_str(&b, gw);
-	cm_buf_printf(&b, ",\"worker\":%s,\"restored\":true}", slot);
-	if (cm_svc_call(&pres_queue_peer, CM_MSG_SOCKET_OPEN, org, b.data,
-	    b.len, timeout_ms, &st, &reply) == -1)
-		rv = -1;		/* logged */
-	else if (st != CM_ST_OK) {
-		cm_log_warn("msg=\"queue-svc refused a socket open\" "
-		    "org=%s sid=%s status=%d", org, sid, st);
-		rv = -1;
-	}
-	free(reply);
-	cm_buf_free(&b);
+	cm_buf_puts(&rest, ",\"gateway\":");
+	cm_buf_json_str(&rest, gw);
+	cm_buf_printf(&rest, ",\"worker\":%s,\"restored\":true", slot);
+	rv = pres_tell_queue_socket(ctx, CM_MSG_SOCKET_OPEN, org, sid, u,
+	    rest.data, timeout_ms);
+	cm_buf_free(&rest);
 	return (rv);
 }

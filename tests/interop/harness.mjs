@@ -396,6 +396,30 @@ export class Stack {
 		return live.sort((a, b) => a - b);
 	}
 
+	/**
+	 * A connected socket on gateway worker slot (at most 40 tries; the
+	 * others are closed).  prepare(socket) runs before it connects, to
+	 * attach listeners.
+	 */
+	async connectOn(slot, opts, prepare = (s) => s) {
+		for (let i = 0; i < 40; i++) {
+			const s = prepare(this.socket(opts));
+			await whenConnected(s);
+			if (workerSlot(s) === slot) return s;
+			s.close();
+		}
+		throw new Error(`no connection landed on worker ${slot}`);
+	}
+
+	/** The pid of worker slot, from presence-svc's registry of workers. */
+	async workerPidOf(slot) {
+		const v = (await this.redis('HGET', `${this.prefix}chat-gw:{#}:workers`, `it-${this.name}:${slot}`)).trim();
+		const pid = Number(v.split(' ')[0]);
+		if (!(pid > 0) || !(await this.workerPids()).includes(pid))
+			throw new Error(`worker ${slot}: registry entry ${JSON.stringify(v)} is no live worker`);
+		return pid;
+	}
+
 	/** A token made by confabctl. */
 	async token({ org = 'demo', role = 'customer', email = 'customer@example.com', name, ttl } = {}) {
 		const args = ['-c', this.confPath, 'token', '--org', org, '--role', role, '--email', email];

@@ -38,24 +38,9 @@ async function rest(token, path) {
 	return res.json();
 }
 
-/** A connected socket on worker slot `slot` (bounded attempts); no reconnection. */
-async function connectOn(name, slot) {
-	for (let i = 0; i < 40; i++) {
-		const s = await stack.connect({ token: tok[name], orgId: 'demo', reconnection: false });
-		if (workerSlot(s) === slot) return s;
-		s.close();
-	}
-	throw new Error(`no connection of ${name} landed on worker ${slot}`);
-}
-
-/** The pid of worker slot, from presence-svc's registry. */
-async function workerPid(slot) {
-	const v = (await stack.redis('HGET', `${stack.prefix}chat-gw:{#}:workers`, `it-${stack.name}:${slot}`)).trim();
-	const pid = Number(v.split(' ')[0]);
-	assert.ok(pid > 0, `registry entry ${JSON.stringify(v)}`);
-	assert.ok((await stack.workerPids()).includes(pid), `${pid} is a worker`);
-	return pid;
-}
+/** A connected socket of name on worker slot; no reconnection. */
+const connectOn = (name, slot) => stack.connectOn(slot, { token: tok[name], orgId: 'demo', reconnection: false });
+const workerPid = (slot) => stack.workerPidOf(slot);
 
 /** An observing agent on some worker, recording when each email went offline. */
 async function observer() {

@@ -54,24 +54,9 @@ async function agentsOnline() {
 
 const emit = (s, ev, arg) => s.timeout(5000).emitWithAck(ev, arg);
 
-/** A customer socket on worker slot `slot` (bounded attempts). */
-async function customerOn(slot) {
-	for (let i = 0; i < 40; i++) {
-		const s = await stack.connect({ token: tok.cust, orgId: 'demo', reconnection: false });
-		if (workerSlot(s) === slot) return s;
-		s.close();
-	}
-	throw new Error(`no connection landed on worker ${slot}`);
-}
-
-/** The pid of worker slot, from presence-svc's registry. */
-async function workerPid(slot) {
-	const v = (await stack.redis('HGET', `${stack.prefix}chat-gw:{#}:workers`, `it-${stack.name}:${slot}`)).trim();
-	const pid = Number(v.split(' ')[0]);
-	assert.ok(pid > 0, `registry entry ${JSON.stringify(v)}`);
-	assert.ok((await stack.workerPids()).includes(pid), `${pid} is a worker`);
-	return pid;
-}
+/** A customer socket on worker slot; no reconnection. */
+const customerOn = (slot) => stack.connectOn(slot, { token: tok.cust, orgId: 'demo', reconnection: false });
+const workerPid = (slot) => stack.workerPidOf(slot);
 
 test('an agent on a worker that stalled past the timeout is online for routing again as soon as the worker resumes', w(async (t) => {
 	const agent = await stack.connect({ token: tok.agent, orgId: 'demo', reconnection: false });

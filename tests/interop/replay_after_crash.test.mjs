@@ -33,11 +33,16 @@ function ok(ack, what) {
 	return ack;
 }
 
-/** A socket without reconnection that records every event from before it connects. */
-async function open(token) {
-	const s = stack.socket({ token, orgId: 'demo', reconnection: false });
+/** Records every event of a socket, from before it connects. */
+function recording(s) {
 	s.events = [];
 	s.onAny((ev, arg) => s.events.push({ ev, arg, at: Date.now() }));
+	return s;
+}
+
+/** A socket without reconnection that records every event. */
+async function open(token) {
+	const s = recording(stack.socket({ token, orgId: 'demo', reconnection: false }));
 	await whenConnected(s);
 	return s;
 }
@@ -51,24 +56,9 @@ async function take(s, ev, pred, ms = 5000) {
 	return hit;
 }
 
-/** A customer socket on worker slot `slot` (bounded attempts). */
-async function openOn(token, slot) {
-	for (let i = 0; i < 40; i++) {
-		const s = await open(token);
-		if (workerSlot(s) === slot) return s;
-		s.close();
-	}
-	throw new Error(`no connection landed on worker ${slot}`);
-}
-
-/** The pid of worker slot, from presence-svc's registry. */
-async function workerPid(slot) {
-	const v = (await stack.redis('HGET', `${stack.prefix}chat-gw:{#}:workers`, `it-${stack.name}:${slot}`)).trim();
-	const pid = Number(v.split(' ')[0]);
-	assert.ok(pid > 0, `registry entry ${JSON.stringify(v)}`);
-	assert.ok((await stack.workerPids()).includes(pid), `${pid} is a worker`);
-	return pid;
-}
+/** A recording socket of token on worker slot; no reconnection. */
+const openOn = (token, slot) => stack.connectOn(slot, { token, orgId: 'demo', reconnection: false }, recording);
+const workerPid = (slot) => stack.workerPidOf(slot);
 
 async function agentsOnline() {
 	const res = await fetch(`${stack.url}/chat/queue/agents`, { headers: { authorization: `Bearer ${tok.agent}` } });
