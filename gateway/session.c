@@ -40,6 +40,7 @@ static const struct {
 	{ "set-preferred-agent", GW_SVC_QUEUE },
 	{ "label-chat",		GW_SVC_QUEUE },
 	{ "webrtc-signal",	GW_SVC_QUEUE },
+	{ "escalate-chat",	GW_SVC_QUEUE },
 	{ "send-ai-message",	GW_SVC_AI },
 	{ "set-status",		GW_SVC_PRESENCE },
 	{ "page-view",		GW_SVC_PRESENCE },

@@ -31,6 +31,7 @@ static const struct cm_event_route qs_events[] = {
 	{ "set-preferred-agent", qs_op_event },
 	{ "label-chat",		qs_op_event },
 	{ "webrtc-signal",	qs_op_event },
+	{ "escalate-chat",	qs_escalate_event },	/* teams, then transfer */
 	{ "agent-status",	qs_op_event },	/* from presence-svc only */
 	{ NULL,			NULL }
 };

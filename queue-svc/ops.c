@@ -55,6 +55,7 @@ static const struct qs_op qs_ops[] = {
 	{ "search",		QS_R_ALL,	&qs_script_search, qs_parse_search },
 	{ "queue",		QS_R_STAFF,	&qs_script_queue, qs_parse_queue },
 	{ "canned",		QS_R_STAFF,	&qs_script_canned, qs_parse_canned },
+	{ "teams",		QS_R_STAFF,	&qs_script_teams, qs_parse_teams },
 	{ "settings",		QS_R_ADMIN,	&qs_script_queue, qs_parse_settings },
 	{ "agent",		QS_R_ADMIN,	&qs_script_queue, qs_parse_agent },
 	/* from presence-svc, on the agent's behalf */

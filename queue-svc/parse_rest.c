@@ -235,6 +235,70 @@ qs_parse_canned(const struct cm_principal *u, const cJSON *data,
 	return (why);
 }
 
+/*
+ * teams: mode (list | put | del, from "op"), team id, for put the team
+ * as JSON {name, parent, lead, members}; or escalate (escalate-chat):
+ * mode, the chatId.
+ */
+const char *
+qs_parse_teams(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const cJSON	*list, *m;
+	const char	*mode, *id, *name, *parent, *lead;
+	cJSON		*t, *members;
+	int		 n = 0;
+
+	if (qs_opt_str(data, "op", &mode) != NULL)
+		return ("op must be a string");
+	if (strcmp(mode, "escalate") == 0) {
+		qs_push(a, mode);
+		return (qs_arg_chat(u, data, a));
+	}
+	if (qs_opt_str(data, "id", &id) != NULL ||
+	    (strcmp(mode, "list") != 0 && !qs_valid_config(id)))
+		return ("a team id is 1 to 64 characters of [A-Za-z0-9._-]");
+	qs_push(a, mode);
+	qs_push(a, id);
+	if (strcmp(mode, "put") != 0)
+		return (NULL);
+	if (qs_opt_str(data, "name", &name) != NULL ||
+	    !qs_valid_text(name, QS_TITLE_MAX) || strchr(name, '\n') != NULL)
+		return ("name must be text of 1 to 200 bytes on one line");
+	if (qs_opt_str(data, "parent", &parent) != NULL ||
+	    (parent[0] != '\0' && !qs_valid_config(parent)))
+		return ("parent must be a team id or null");
+	if (qs_opt_str(data, "lead", &lead) != NULL ||
+	    (lead[0] != '\0' && !qs_valid_email(lead)))
+		return ("lead must be an agent's email or null");
+	list = cJSON_GetObjectItemCaseSensitive(data, "members");
+	if (list != NULL && !cJSON_IsArray(list))
+		return ("members must be an array of agents' emails");
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "name", name);
+	if (parent[0] != '\0')
+		cJSON_AddStringToObject(t, "parent", parent);
+	else
+		cJSON_AddNullToObject(t, "parent");
+	if (lead[0] != '\0')
+		cJSON_AddStringToObject(t, "lead", lead);
+	else
+		cJSON_AddNullToObject(t, "lead");
+	members = cJSON_AddArrayToObject(t, "members");
+	cJSON_ArrayForEach(m, list) {
+		if (++n > QS_TEAM_MEMBERS_MAX || !cJSON_IsString(m) ||
+		    !qs_valid_email(m->valuestring)) {
+			cJSON_Delete(t);
+			return ("members: at most 200 agents' emails");
+		}
+		cJSON_AddItemToArray(members, cJSON_CreateString(
+		    m->valuestring));
+	}
+	qs_push(a, a->json = cJSON_PrintUnformatted(t));
+	cJSON_Delete(t);
+	return (NULL);
+}
+
 /* queue: what (list | stats | agents | settings), read only. */
 const char *
 qs_parse_queue(const struct cm_principal *u, const cJSON *data,

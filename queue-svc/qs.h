@@ -23,6 +23,7 @@
  *	context.c	a conversation's context export
  *	hours.c		business hours
  *	ice.c		WebRTC ICE servers
+ *	teams.c		the teams' tree and escalation
  *	scripts.c	assembles the scripts; lua_*.c hold their Lua
  *	text.c		UTF-8 checks
  */
@@ -47,6 +48,8 @@
 #define QS_CANNED_MAX		1000	/* canned responses per org */
 #define QS_CANNED_TEXT_MAX	4000
 #define QS_TITLE_MAX		200
+#define QS_TEAMS_MAX		200	/* teams per org */
+#define QS_TEAM_MEMBERS_MAX	200
 #define QS_SKILLS_MAX		16	/* skills per agent or pick-next */
 #define QS_TAG_MAX		64
 #define QS_TAGS_POOL_MAX	200	/* availableTags */
@@ -198,6 +201,11 @@ void	qs_hours_forget(void);	/* after a settings change */
 void	qs_rest_hours(struct cm_svc_ctx *, const struct cm_rest_req *,
 	    struct cm_rest_reply *);
 
+/* teams.c: GET /chat/teams/tree (cm_rest_fn); escalate-chat. */
+void	qs_rest_team_tree(struct cm_svc_ctx *, const struct cm_rest_req *,
+	    struct cm_rest_reply *);
+cJSON	*qs_escalate_event(struct cm_svc_ctx *, const struct cm_event_req *);
+
 /* ice.c: GET /chat/ice-servers (cm_rest_fn). */
 void	qs_rest_ice(struct cm_svc_ctx *, const struct cm_rest_req *,
 	    struct cm_rest_reply *);
@@ -228,7 +236,7 @@ extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
 			qs_script_timer, qs_script_stats, qs_script_ai_result,
 			qs_script_ai_queue, qs_script_watch, qs_script_persons,
 			qs_script_prefer, qs_script_label, qs_script_signal,
-			qs_script_canned;
+			qs_script_canned, qs_script_teams;
 
 /* lua_*.c: the Lua of the library and of each script. */
 extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
@@ -242,6 +250,6 @@ extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],
 		qs_lua_stats[];
 extern const char qs_lua_ai_result[], qs_lua_ai_queue[];
 extern const char qs_lua_persons[], qs_lua_prefer[], qs_lua_label[],
-		qs_lua_signal[], qs_lua_canned[];
+		qs_lua_signal[], qs_lua_canned[], qs_lua_teams[];
 
 #endif

@@ -46,6 +46,8 @@
  *					resolved chats, newest first
  *	chat-resolved:{ORG}:YYYYMMDD	counter of chats closed that UTC day
  *	chat-canned:{ORG}		hash: id -> a canned response's JSON
+ *	chat-teams:{ORG}		hash: team id -> {id, name, parent,
+ *					lead, members}
  *	chat-org:{ORG}			hash: per-org settings (autoAssign)
  *	chat-dirty:{ORG}		string: set when the stats changed
  *
@@ -112,6 +114,7 @@
 #define QS_FAM_LABELS	"chat-labels"
 #define QS_FAM_LABELED	"chat-labeled"
 #define QS_FAM_CANNED	"chat-canned"
+#define QS_FAM_TEAMS	"chat-teams"
 #define QS_FAM_TIMERS	"chat-timers"
 #define QS_KEY_ORGS	"chat-orgs"
 

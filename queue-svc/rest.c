@@ -74,6 +74,9 @@ QS_REST(qs_rest_canned_put, .op = "canned", .status = 200, P1("id"),
     FIX("put"))
 QS_REST(qs_rest_canned_del, .op = "canned", .status = 200, P1("id"),
     FIX("del"))
+QS_REST(qs_rest_teams, .op = "teams", .status = 200, FIX("list"))
+QS_REST(qs_rest_team_put, .op = "teams", .status = 200, P1("id"), FIX("put"))
+QS_REST(qs_rest_team_del, .op = "teams", .status = 200, P1("id"), FIX("del"))
 QS_REST(qs_rest_labels, .op = "labels", .status = 200, P1("chatId"))
 QS_REST(qs_rest_labeled, .op = "labels", .status = 200, .query = { "limit" })
 QS_REST(qs_rest_label, .op = "label-chat", .status = 200, P1("chatId"))
@@ -118,6 +121,10 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "GET",	"/chat/labels",			qs_rest_labeled },
 	{ "GET",	"/chat/business-hours",		qs_rest_hours },
 	{ "GET",	"/chat/ice-servers",		qs_rest_ice },
+	{ "GET",	"/chat/teams",			qs_rest_teams },
+	{ "GET",	"/chat/teams/tree",		qs_rest_team_tree },
+	{ "PUT",	"/chat/teams/{}",		qs_rest_team_put },
+	{ "DELETE",	"/chat/teams/{}",		qs_rest_team_del },
 	{ "GET",	"/chat/canned",			qs_rest_canned_list },
 	{ "POST",	"/chat/canned",			qs_rest_canned_add },
 	{ "GET",	"/chat/canned/{}",		qs_rest_canned_get },

@@ -252,3 +252,39 @@ test('GET /chat/ice-servers: the configured STUN and TURN servers, TURN with cot
 	assert.ok(Math.abs(Number(expiry) - (Date.now() / 1000 + 600)) < 30, turn.username);
 	assert.equal(turn.credential, crypto.createHmac('sha1', 'coturn-shared-secret').update(turn.username).digest('base64'));
 }));
+
+test('teams: a hierarchy as a tree, and escalate-chat up the leads', w(async () => {
+	const org = 'teams';
+	const admin = await who(stack, { org, role: 'admin', email: 'boss@teams.example' });
+	const ann = await who(stack, { org, role: 'agent', email: 'ann@teams.example' });
+	const lea = await who(stack, { org, role: 'agent', email: 'lea@teams.example' });
+	const max = await who(stack, { org, role: 'agent', email: 'max@teams.example' });
+	const put = (id, body) => api(stack, admin.token, 'PUT', `/chat/teams/${id}`, body);
+	assert.equal((await put('l2', { name: 'Tier 2', lead: 'max@teams.example', members: ['lea@teams.example'] })).status, 200);
+	const l1 = await put('l1', { name: 'Tier 1', parent: 'l2', lead: 'lea@teams.example', members: ['ann@teams.example'] });
+	assert.equal(l1.status, 200, JSON.stringify(l1.body));
+	assert.deepEqual(l1.body.team, { id: 'l1', name: 'Tier 1', parent: 'l2', lead: 'lea@teams.example', members: ['ann@teams.example'] });
+	const tree = (await api(stack, ann.token, 'GET', '/chat/teams/tree')).body.teams;
+	assert.deepEqual(tree.map((t) => [t.id, t.children.map((c) => [c.id, c.children.length])]), [['l2', [['l1', 0]]]]);
+	assert.equal((await put('l2', { name: 'Tier 2', parent: 'l1' })).status, 400, 'no cycles');
+	assert.equal((await put('x', { name: 'X', parent: 'nope' })).status, 400);
+	assert.equal((await api(stack, admin.token, 'DELETE', '/chat/teams/l2')).status, 409, 'it has a team under it');
+	assert.equal((await api(stack, ann.token, 'PUT', '/chat/teams/mine', { name: 'Mine' })).status, 403);
+
+	const cust = await who(stack, { org, role: 'customer', email: 'cu@teams.example' });
+	const chatId = ok(await emit(cust, 'chat-message', { text: 'this is hard', clientMsgId: 'e1' }), 'open').message.chatId;
+	ok(await emit(ann, 'pick-next', {}), 'ann picks');
+	const up1 = ok(await emit(ann, 'escalate-chat', { chatId, note: 'refund over limit' }), 'to lea');
+	assert.equal(up1.escalatedTo, 'lea@teams.example');
+	assert.equal(up1.chat.agent.email, 'lea@teams.example');
+	const sys = await take(cust, 'chat-message', (m) => m.chatId === chatId && /^Transferred/.test(m.text));
+	assert.match(sys.text, /to lea/);
+	const ev = await take(lea, 'chat-transferred', (e) => e.chatId === chatId);
+	assert.equal(ev.note, 'Escalated to the lead of team l1: refund over limit');
+	assert.equal(ok(await emit(lea, 'escalate-chat', { chatId }), 'to max').escalatedTo, 'max@teams.example');
+	assert.equal((await emit(max, 'escalate-chat', { chatId })).error.code, 'BAD_STATE', 'nobody above max');
+	assert.equal((await emit(ann, 'escalate-chat', { chatId })).error.code, 'FORBIDDEN', 'no longer hers');
+	assert.equal((await emit(cust, 'escalate-chat', { chatId })).error.code, 'FORBIDDEN');
+	assert.equal((await api(stack, admin.token, 'DELETE', '/chat/teams/l1')).status, 200);
+	assert.deepEqual((await api(stack, admin.token, 'GET', '/chat/teams')).body.teams.map((t) => t.id), ['l2']);
+}));

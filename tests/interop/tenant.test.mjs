@@ -262,6 +262,13 @@ const REST = [
 	    check: (r) => assert.ok(r.status !== 200 || Array.isArray(r.body.iceServers)) },
 	{ route: 'GET /chat/business-hours', path: () => '/chat/business-hours', expect: 'scoped',
 	    check: (r) => assert.ok(!JSON.stringify(r.body).includes(MARK_A), `org B's hours only: ${JSON.stringify(r.body)}`) },
+	{ route: 'GET /chat/teams', path: () => '/chat/teams', expect: 'scoped',
+	    check: (r) => assert.ok(!JSON.stringify(r.body).includes(MARK_A), `org B's teams only: ${JSON.stringify(r.body)}`) },
+	{ route: 'GET /chat/teams/tree', path: () => '/chat/teams/tree', expect: 'scoped',
+	    check: (r) => assert.ok(!JSON.stringify(r.body).includes(MARK_A), `org B's teams only: ${JSON.stringify(r.body)}`) },
+	{ route: 'PUT /chat/teams/{}', path: (X) => `/chat/teams/${X.teamId}`, body: () => ({ name: `B team ${MARK_B}` }), expect: 'scoped', creates: true,
+	    check: (r) => assert.ok(!JSON.stringify(r.body).includes(MARK_A)) },
+	{ route: 'DELETE /chat/teams/{}', path: (X) => `/chat/teams/${X.teamId}-gone`, expect: 'refuse' },
 	{ route: 'GET /chat/canned', path: () => '/chat/canned', expect: 'scoped',
 	    check: (r) => assert.ok(r.status !== 200 || r.body.canned.every((c) => !c.title.includes(MARK_A)), `org B's canned responses only: ${JSON.stringify(r.body)}`) },
 	{ route: 'POST /chat/canned', path: () => '/chat/canned', body: () => ({ title: `B canned ${MARK_B}`, text: 'B' }), expect: 'scoped', creates: true },
@@ -327,6 +334,7 @@ const EVENTS = [
 		{ event: 'tag-chat', data: (X) => ({ chatId: X[k], op: 'add', tag: 'hijacked' }), expect: 'refuse' },
 		{ event: 'label-chat', data: (X) => ({ chatId: X[k], label: 'bad' }), expect: 'refuse' },
 		{ event: 'webrtc-signal', data: (X) => ({ chatId: X[k], type: 'offer', data: { sdp: 'v=0' } }), expect: 'refuse' },
+		{ event: 'escalate-chat', data: (X) => ({ chatId: X[k] }), expect: 'refuse' },
 		{ event: 'send-ai-message', data: (X) => ({ chatId: X[k], prompt: 'summarise' }), expect: 'refuse', ai: true },
 	]),
 	// Org B's own conversation handed to org A's agent: that agent is not online in org B.
@@ -409,6 +417,9 @@ before(async () => {
 	okRest(await api(admin, 'PUT', '/chat/queue/settings', { autoAssign: false, labelingEnabled: true,
 	    businessHours: { timezone: 'UTC', days: allDay, outsideHours: 'message', message: `A is closed ${MARK_A}` } }), 'A settings');
 	A.cannedId = okRest(await api(admin, 'POST', '/chat/canned', { title: `A canned ${MARK_A}`, text: `A reply ${MARK_A}` }), 'A canned').canned.id;
+	A.teamId = 'a-team';
+	okRest(await api(admin, 'PUT', `/chat/teams/${A.teamId}`, { name: `A team ${MARK_A}`, members: [A.agent.email] }), 'A team');
+	okRest(await api(admin, 'PUT', `/chat/teams/${A.teamId}-gone`, { name: `A team 2 ${MARK_A}` }), 'A team 2');
 	okRest(await api(admin, 'PUT', `/chat/queue/agents/${enc(A.agent.email)}`, { maxChats: 7, skills: [A.skill] }), 'A agent limit');
 	ok(await emit(agent, 'set-status', { status: 'busy' }), 'A status');
 	ok(await emit(sock.a_cust1, 'page-view', { url: A.url, title: `Checkout ${MARK_A}`, referrer: 'https://search.example/' }), 'A page-view');
