@@ -92,7 +92,7 @@ unit: $(OUT)/check_unit
 
 # libFuzzer targets for every parser of outside bytes (tests/fuzz/).
 # make fuzz FUZZ_SECONDS=N runs each for N seconds on a copy of its corpus.
-FUZZ_TARGETS	= sio frame ws cfg http jwt rest sse ops
+FUZZ_TARGETS	= sio frame ws cfg http jwt rest sse ops sp
 FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))

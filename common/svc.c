@@ -1,10 +1,15 @@
 /*
- * The service skeleton (svc.h): command line, config, the NNG rep0
- * listener, a pool of request threads and the signal loop.
+ * The service skeleton (svc.h): command line, config, the listener, a
+ * pool of request threads and the signal loop.
  *
- * Each request thread owns one nng_ctx, one nng_aio and one hiredis
- * connection, and runs receive -> decode -> dispatch -> reply in a
- * plain blocking loop.  The main thread, once the pool runs, waits for
+ * For ipc:// and numeric tcp:// addresses the skeleton speaks NNG's
+ * REQ/REP wire protocol itself (svc_rep.c): the request threads wait
+ * on the connections together, and the thread that reads a request
+ * answers it, with no hand-off between threads.  Other addresses go
+ * through an NNG rep0 socket, each thread with its own nng_ctx and
+ * nng_aio.  Either way each thread owns one hiredis connection and
+ * runs receive -> decode -> dispatch -> reply in a plain blocking
+ * loop.  The main thread, once the pool runs, waits for
  * signals with sigtimedwait() and, between them, checks that the
  * listener still works (svc_listen.c).  Every signal is blocked in
  * every thread (NNG's own included, since the mask is set before NNG
@@ -32,6 +37,7 @@
 #include "proto.h"
 #include "svc_http.h"
 #include "svc_listen.h"
+#include "svc_rep.h"
 #include "util.h"
 
 /*
@@ -43,6 +49,7 @@
 #define SVC_WATCHDOG_S		2	/* listener check, see svc_listen.c */
 #define SVC_BACKOFF_MIN_MS	100
 #define SVC_BACKOFF_MAX_MS	5000
+#define SVC_CONNS_PER_THREAD	8	/* own listener: peers at once */
 
 struct svc;
 
@@ -62,8 +69,10 @@ struct svc {
 	const struct cm_svc_def	*def;
 	const char		*cfg_path;	/* NULL: the default */
 	struct cm_cfg		 cfg;
-	nng_socket		 sock;
-	struct cm_svc_listen	*listen;
+	nng_socket		 sock;		/* unless rep */
+	struct cm_svc_listen	*listen;	/* unless rep */
+	struct cm_svc_rep	*rep;		/* our own REP listener */
+	char			*self_url;	/* rep: what the probe dials */
 	atomic_int		 stopping;
 	struct svc_thread	*threads;
 	int			 nthreads;	/* started */
@@ -80,6 +89,9 @@ static int	 svc_start(struct svc *);
 static void	 svc_signals(struct svc *, const sigset_t *);
 static void	 svc_stop(struct svc *);
 static void	*svc_thread_main(void *);
+static void	*svc_thread_rep(void *);
+static void	*svc_answer(struct svc_thread *, const void *, size_t,
+		    size_t *);
 static nng_msg	*svc_serve(struct svc_thread *, nng_msg *);
 static void	 svc_redis_ensure(struct svc_thread *);
 static int	 svc_http(struct svc *);
@@ -177,12 +189,22 @@ usage:
 	return (EX_USAGE);
 }
 
-/* Opens the rep0 socket and listens on the service's address. */
+/*
+ * Listens on the service's address: with our own REP listener for
+ * ipc:// and numeric tcp://, else with an NNG rep0 socket.
+ */
 static int
 svc_listen(struct svc *s)
 {
 	int	 rv;
 
+	if ((rv = cm_svc_rep_open(svc_address(s), s->cfg.service_threads *
+	    SVC_CONNS_PER_THREAD, &s->rep)) == -1)
+		return (-1);
+	if (rv == 1) {
+		s->self_url = cm_svc_self_url(svc_address(s));
+		return (0);
+	}
 	if ((rv = nng_rep0_open(&s->sock)) != 0)
 		return (cm_fail("msg=\"nng_rep0_open failed\" err=\"%s\"",
 		    nng_strerror(rv)));
@@ -209,13 +231,16 @@ svc_start(struct svc *s)
 		t->ctx.app = s->def->app;
 		t->ctx.thread = i;
 		t->ctx.stats = &s->stats;
-		if ((rv = nng_ctx_open(&t->nctx, s->sock)) != 0 ||
-		    (rv = nng_aio_alloc(&t->aio, NULL, NULL)) != 0)
+		if (s->rep == NULL && ((rv = nng_ctx_open(&t->nctx,
+		    s->sock)) != 0 ||
+		    (rv = nng_aio_alloc(&t->aio, NULL, NULL)) != 0))
 			return (cm_fail("msg=\"nng context failed\" err=\"%s\"",
 			    nng_strerror(rv)));
-		if ((rv = pthread_create(&t->tid, NULL, svc_thread_main,
-		    t)) != 0) {
-			nng_aio_free(t->aio);
+		if ((rv = pthread_create(&t->tid, NULL, s->rep != NULL ?
+		    svc_thread_rep : svc_thread_main, t)) != 0) {
+			if (t->aio != NULL)
+				nng_aio_free(t->aio);
+			t->aio = NULL;
 			return (cm_fail("msg=\"pthread_create failed\" "
 			    "err=\"%s\"", strerror(rv)));
 		}
@@ -238,7 +263,8 @@ svc_signals(struct svc *s, const sigset_t *set)
 	for (;;) {
 		if ((sig = sigtimedwait(set, NULL, &tick)) == -1) {
 			if (errno == EAGAIN) {
-				cm_svc_listen_check(s->listen);
+				if (s->listen != NULL)
+					cm_svc_listen_check(s->listen);
 				svc_probe(s);
 			}
 			continue;
@@ -272,8 +298,8 @@ svc_signals(struct svc *s, const sigset_t *set)
 /*
  * Lets every thread finish the request in hand (its reply still goes
  * out), joins them, then closes the socket.  Requests still queued in
- * NNG are lost with it; the gateway's REQ side resends them to the
- * next instance.
+ * NNG (or unread on our own connections) are lost with it; the
+ * gateway's REQ side resends them to the next instance.
  */
 static void
 svc_stop(struct svc *s)
@@ -286,13 +312,20 @@ svc_stop(struct svc *s)
 	cm_svc_http_stop(s->http);
 	if (s->probe_open)
 		nng_close(s->probe);
+	if (s->rep != NULL)
+		cm_svc_rep_close_listener(s->rep);
 	for (i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i].tid, NULL);
-	nng_close(s->sock);
+	if (s->rep != NULL)
+		cm_svc_rep_free(s->rep);
+	else
+		nng_close(s->sock);
 	cm_svc_listen_free(s->listen);
+	free(s->self_url);
 	for (i = 0; i < s->nthreads; i++) {
 		t = &s->threads[i];
-		nng_aio_free(t->aio);
+		if (t->aio != NULL)
+			nng_aio_free(t->aio);
 		if (t->ctx.redis != NULL)
 			redisFree(t->ctx.redis);
 	}
@@ -345,6 +378,32 @@ svc_thread_main(void *arg)
 	return (NULL);
 }
 
+/* A request thread on our own listener (svc_rep.c). */
+static void *
+svc_thread_rep(void *arg)
+{
+	struct svc_thread	*t = arg;
+	struct cm_svc_rep_req	 req;
+	const uint8_t		*body;
+	void			*out;
+	size_t			 blen, len;
+
+	svc_redis_ensure(t);
+	while (!atomic_load(&t->svc->stopping)) {
+		if (cm_svc_rep_next(t->svc->rep, SVC_IDLE_TICK_MS,
+		    &req) == 0) {
+			svc_redis_ensure(t);
+			continue;
+		}
+		body = cm_svc_rep_body(&req, &blen);
+		if ((out = svc_answer(t, body, blen, &len)) != NULL)
+			cm_svc_rep_reply(&req, out, len, SVC_SEND_TIMEOUT_MS);
+		free(out);
+		cm_svc_rep_release(&req);
+	}
+	return (NULL);
+}
+
 static int64_t
 svc_now_us(void)
 {
@@ -354,19 +413,20 @@ svc_now_us(void)
 	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
-/* Answers one request; returns the reply message, owned by the caller. */
-static nng_msg *
-svc_serve(struct svc_thread *t, nng_msg *msg)
+/*
+ * Answers one request and counts it; returns the reply frame (caller
+ * frees) and its length in *lenp, or NULL.
+ */
+static void *
+svc_answer(struct svc_thread *t, const void *buf, size_t blen, size_t *lenp)
 {
-	nng_msg	*reply = NULL;
 	void	*out;
 	size_t	 len;
-	int	 rv, type;
+	int	 type;
 	int64_t	 t0 = svc_now_us();
 
 	svc_redis_ensure(t);
-	out = cm_svc_handle(t->svc->def, &t->ctx, nng_msg_body(msg),
-	    nng_msg_len(msg), &len);
+	out = cm_svc_handle(t->svc->def, &t->ctx, buf, blen, &len);
 	if (out == NULL)
 		return (NULL);
 	/* Count by the reply's header: type at byte 3, status at 4..5. */
@@ -382,6 +442,22 @@ svc_serve(struct svc_thread *t, nng_msg *msg)
 		cm_prom_observe(&st->duration[type],
 		    (uint64_t)(svc_now_us() - t0));
 	}
+	*lenp = len;
+	return (out);
+}
+
+/* Answers one request; returns the reply message, owned by the caller. */
+static nng_msg *
+svc_serve(struct svc_thread *t, nng_msg *msg)
+{
+	nng_msg	*reply = NULL;
+	void	*out;
+	size_t	 len;
+	int	 rv;
+
+	if ((out = svc_answer(t, nng_msg_body(msg), nng_msg_len(msg),
+	    &len)) == NULL)
+		return (NULL);
 	if ((rv = nng_msg_alloc(&reply, 0)) != 0 ||
 	    (rv = nng_msg_append(reply, out, len)) != 0) {
 		cm_log_warn("msg=\"reply not built\" err=\"%s\"",
@@ -453,7 +529,8 @@ svc_probe(struct svc *s)
 {
 	struct cm_frame f = { .type = CM_MSG_PING, .corr = 1, .body = "{}",
 	    .body_len = 2 };
-	const char *url = cm_svc_listen_self_url(s->listen);
+	const char *url = s->rep != NULL ? s->self_url :
+	    cm_svc_listen_self_url(s->listen);
 	unsigned char buf[64];
 	nng_msg *reply = NULL;
 	struct cm_frame r;

@@ -1,9 +1,11 @@
 /*
  * The skeleton every service runs on (presence, queue, ai): parse the
- * command line and config, listen on the service's NNG rep0 address,
- * and serve requests with a small pool of threads.  Each thread owns
- * one NNG context and one blocking hiredis connection; a service keeps
- * no state between requests, so it can be killed at any moment.
+ * command line and config, listen on the service's address (NNG's
+ * REQ/REP wire protocol: spoken by the skeleton itself for ipc:// and
+ * numeric tcp://, svc_rep.c, else through an NNG rep0 socket), and
+ * serve requests with a small pool of threads.  Each thread owns one
+ * blocking hiredis connection; a service keeps no state between
+ * requests, so it can be killed at any moment.
  *
  * The skeleton decodes every frame, answers malformed ones, and
  * dispatches by type; CM_MSG_EVENT is dispatched further by its

@@ -43,14 +43,11 @@ struct cm_svc_listen {
 	atomic_uint	 attached;	/* pipes attached to sock, ever */
 };
 
-static int	 listen_mkdir(const char *);
 static int	 listen_start(struct cm_svc_listen *);
-static char	*listen_self_url(const char *);
 static void	 listen_pipe_cb(nng_pipe, nng_pipe_ev, void *);
 
-/* For an ipc:// URL, creates the socket's directory (mkdir -p). */
-static int
-listen_mkdir(const char *url)
+int
+cm_svc_listen_mkdir(const char *url)
 {
 	char	 path[PATH_MAX], *p, c;
 
@@ -81,8 +78,8 @@ listen_mkdir(const char *url)
  * schemes, whose dial would need more setup (TLS) or which we do not
  * use.  Returns a malloc'd string; caller frees.
  */
-static char *
-listen_self_url(const char *url)
+char *
+cm_svc_self_url(const char *url)
 {
 	struct cm_buf	 b = { 0 };
 	const char	*host, *port;
@@ -142,12 +139,12 @@ cm_svc_listen_open(nng_socket sock, const char *url)
 		cm_log_err("msg=\"no address configured\"");
 		return (NULL);
 	}
-	if (listen_mkdir(url) == -1)
+	if (cm_svc_listen_mkdir(url) == -1)
 		return (NULL);
 	sl = cm_calloc(1, sizeof(*sl));
 	sl->sock = sock;
 	sl->url = cm_strdup(url);
-	sl->self_url = listen_self_url(url);
+	sl->self_url = cm_svc_self_url(url);
 	if ((rv = nng_pipe_notify(sock, NNG_PIPE_EV_ADD_POST, listen_pipe_cb,
 	    sl)) != 0 || listen_start(sl) == -1) {
 		if (rv != 0)
@@ -193,7 +190,7 @@ cm_svc_listen_check(struct cm_svc_listen *sl)
 	    "err=\"%s\"", sl->url, rv != 0 ? nng_strerror(rv) :
 	    "connection not attached");
 	nng_listener_close(sl->l);
-	if (listen_mkdir(sl->url) == 0 && listen_start(sl) == 0)
+	if (cm_svc_listen_mkdir(sl->url) == 0 && listen_start(sl) == 0)
 		cm_log_notice("msg=\"listener restarted\" address=\"%s\"",
 		    sl->url);
 }

@@ -33,4 +33,13 @@ void	cm_svc_listen_free(struct cm_svc_listen *sl);
 /* The URL the service can dial itself on, or NULL (tls+tcp://, port 0). */
 const char *cm_svc_listen_self_url(const struct cm_svc_listen *sl);
 
+/* For an ipc:// URL, creates the socket's directory (mkdir -p); 0 or -1. */
+int	cm_svc_listen_mkdir(const char *url);
+
+/*
+ * The URL that reaches url's listener from this host (loopback for a
+ * tcp:// wildcard), or NULL (tls+tcp://, port 0, ...).  Caller frees.
+ */
+char	*cm_svc_self_url(const char *url);
+
 #endif
