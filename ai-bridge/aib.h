@@ -36,7 +36,7 @@
  *	prompt.c	system prompt and message list for a model
  *	model.c		the model endpoint's URL and key; a plain completion
  *	summary.c	the conversation summary carried to later calls
- *	httpc.c		a small blocking HTTP/1.1 client (TCP or TLS)
+ *	(common/httpc.c	a small blocking HTTP/1.1 client, TCP or TLS)
  *	scripts.c	the Lua scripts
  *	metrics.c	the confab_ai_* metric families
  *	seed.c		the demo chat config and FAQ of `make run`
@@ -448,9 +448,9 @@ int	aib_faq_generate(struct aib_gen *g);
 int	aib_openai_generate(struct aib_gen *g);
 
 /* model.c: the openai endpoint, shared by the backend and summary.c. */
-struct aib_url;
+struct cm_url;
 /* The completions URL of the assistant; 0, or -1 with g->error set. */
-int	aib_model_url(struct aib_gen *g, struct aib_url *u);
+int	aib_model_url(struct aib_gen *g, struct cm_url *u);
 /* apiKey, or apiKeyFile's first line, or NULL (none).  Caller frees. */
 char	*aib_model_key(const struct aib_gen *g);
 /*

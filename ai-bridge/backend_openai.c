@@ -34,7 +34,7 @@ struct oai {
 	struct aib_gen		*g;
 	struct aib_sse		 sse;
 	struct aib_tools	 tools;
-	struct aib_http		 http;
+	struct cm_http		 http;
 	struct cm_buf		 round_text;	/* content of this round */
 	struct cm_buf		 errbody;
 	int			 done;		/* [DONE] seen */
@@ -154,7 +154,7 @@ oai_request(struct aib_gen *g, const cJSON *messages)
 
 /* Makes one request; 0, or -1 with g->error (or a stop flag) set. */
 static int
-oai_post(struct oai *o, const struct aib_url *u, const char *key,
+oai_post(struct oai *o, const struct cm_url *u, const char *key,
     const char *body)
 {
 	struct cm_buf	 hdr = { 0 };
@@ -178,7 +178,7 @@ oai_post(struct oai *o, const struct aib_url *u, const char *key,
 	o->http.arg = o;
 	o->done = 0;
 	o->errbody.len = 0;
-	rv = aib_http_request(&o->http);
+	rv = cm_http_request(&o->http);
 	cm_buf_free(&hdr);
 	if (o->failed || o->g->cancelled || o->g->timed_out || o->g->stopped)
 		return (-1);
@@ -299,7 +299,7 @@ int
 aib_openai_generate(struct aib_gen *g)
 {
 	struct oai	 o;
-	struct aib_url	 u;
+	struct cm_url	 u;
 	char		*key, *body;
 	cJSON		*messages;
 	int		 round, rv = -1;

@@ -14,7 +14,7 @@
 #define MODEL_BODY_MAX		(256 * 1024)
 
 int
-aib_model_url(struct aib_gen *g, struct aib_url *u)
+aib_model_url(struct aib_gen *g, struct cm_url *u)
 {
 	const char	*base = cm_json_str(g->assistant, "baseUrl");
 	char		 url[1200];
@@ -31,7 +31,7 @@ aib_model_url(struct aib_gen *g, struct aib_url *u)
 		n--;
 	snprintf(url, sizeof(url), "%.*s%s/chat/completions", (int)n, base,
 	    n >= 3 && strncmp(base + n - 3, "/v1", 3) == 0 ? "" : "/v1");
-	if (aib_url_parse(url, u) == -1) {
+	if (cm_url_parse(url, u) == -1) {
 		cm_strlcpy(g->error, "the assistant's baseUrl is not a URL",
 		    sizeof(g->error));
 		return (-1);
@@ -95,8 +95,8 @@ char *
 aib_model_complete(struct aib_gen *g, const cJSON *messages, int budget_ms)
 {
 	struct model_call	 m = { g, { NULL, 0, 0 }, 0 };
-	struct aib_http		 h;
-	struct aib_url		 u;
+	struct cm_http		 h;
+	struct cm_url		 u;
 	struct cm_buf		 hdr = { 0 };
 	const cJSON		*msg;
 	cJSON			*req, *res = NULL;
@@ -126,7 +126,7 @@ aib_model_complete(struct aib_gen *g, const cJSON *messages, int budget_ms)
 	h.tick = model_tick;
 	h.arg = &m;
 	m.deadline = cm_mono_ms() + budget_ms;
-	if (aib_http_request(&h) == 0 && h.status == 200 &&
+	if (cm_http_request(&h) == 0 && h.status == 200 &&
 	    (res = cm_json_parse(m.body.data, m.body.len)) != NULL) {
 		msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
 		    cJSON_GetObjectItemCaseSensitive(res, "choices"), 0),

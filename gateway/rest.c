@@ -34,6 +34,7 @@ static const struct {
 	{ "/chat/business-hours", GW_SVC_QUEUE },
 	{ "/chat/ice-servers",	 GW_SVC_QUEUE },
 	{ "/chat/teams",	 GW_SVC_QUEUE },
+	{ "/chat/webhooks",	 GW_SVC_QUEUE },
 	{ "/chat/config",	 GW_SVC_AI },
 	{ "/chat/faq",		 GW_SVC_AI },
 	{ "/chat/ai",		 GW_SVC_AI },

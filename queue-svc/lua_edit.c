@@ -105,6 +105,10 @@ const char qs_lua_rate[] =
 "local ev = cjson.encode({chatId = chat, rating = rating,\n"
 "    feedback = feedback, ratedAt = NOW})\n"
 "if c.agent then pub(c.agent, 'chat-rated', ev) end\n"
+"hook('chat.rated', {chatId = chat, rating = rating, feedback = feedback,\n"
+"    ratedAt = NOW, customer = {email = c.customerEmail,\n"
+"    name = c.customerName}, agent = c.agent and who(c.agent, c.agentName)\n"
+"    or nil})\n"
 "dirty()\n"
 "return cjson.encode({rating = {chatId = chat, rating = rating,\n"
 "    feedback = feedback, ratedAt = NOW}})\n";

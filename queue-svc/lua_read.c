@@ -166,6 +166,7 @@ const char qs_lua_queue_ops[] =
 "if what == 'status' then\n"
 "	-- From presence-svc: the caller's own availability.\n"
 "	redis.call('HSET', K(F_AGENT, me), 'status', value)\n"
+"	hook('agent.status', {agent = who(me, myname), status = value})\n"
 "	positions_all()\n"
 "	dirty()\n"
 "	auto_assign()\n"

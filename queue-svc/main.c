@@ -1,8 +1,8 @@
 /*
  * confab-queue: conversations, queues and message history.  main.c only
  * wires things together: the frames, events and REST routes queue-svc
- * answers, the timer thread, and the service skeleton (svc.h) that runs
- * the rest.  qs.h lists the files.
+ * answers, the timer thread, the webhook dispatchers (hooks.c), and the
+ * service skeleton (svc.h) that runs the rest.  qs.h lists the files.
  */
 #include "qs.h"
 
@@ -36,14 +36,34 @@ static const struct cm_event_route qs_events[] = {
 	{ NULL,			NULL }
 };
 
+/* The timer thread and the webhook dispatchers start and stop together. */
+static int
+qs_init(const struct cm_cfg *cfg, void *app)
+{
+	if (qs_timer_init(cfg, app) == -1)
+		return (-1);
+	if (qs_hooks_init(cfg, app) == -1) {
+		qs_timer_fini(app);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+qs_fini(void *app)
+{
+	qs_hooks_fini(app);
+	qs_timer_fini(app);
+}
+
 static const struct cm_svc_def qs_def = {
 	.name =		"queue",
 	.frames =	qs_frames,
 	.events =	qs_events,
 	.rest =		qs_rest_routes,
 	.metrics =	qs_metrics,
-	.init =		qs_timer_init,
-	.fini =		qs_timer_fini,
+	.init =		qs_init,
+	.fini =		qs_fini,
 	.app =		NULL,
 };
 

@@ -56,6 +56,7 @@ static const struct qs_op qs_ops[] = {
 	{ "queue",		QS_R_STAFF,	&qs_script_queue, qs_parse_queue },
 	{ "canned",		QS_R_STAFF,	&qs_script_canned, qs_parse_canned },
 	{ "teams",		QS_R_STAFF,	&qs_script_teams, qs_parse_teams },
+	{ "webhooks",		QS_R_STAFF,	&qs_script_hooks, qs_parse_hooks },
 	{ "settings",		QS_R_ADMIN,	&qs_script_queue, qs_parse_settings },
 	{ "agent",		QS_R_ADMIN,	&qs_script_queue, qs_parse_agent },
 	/* from presence-svc, on the agent's behalf */
@@ -146,6 +147,8 @@ qs_op_run(struct cm_svc_ctx *ctx, const struct cm_principal *u,
 	freeReplyObject(r);
 	if (rv == 0 && strcmp(op->name, "settings") == 0)
 		qs_hours_forget();
+	if (rv == 0 && strcmp(op->name, "webhooks") == 0)
+		qs_hooks_follow(ctx, u->org, res);
 	if (rv == 0) {
 		qs_metrics_op(op->name, res->body);
 		qs_presence_activity(ctx, u, op->name);

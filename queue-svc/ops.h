@@ -71,6 +71,8 @@ const char	*qs_parse_signal(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_canned(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
+const char	*qs_parse_hooks(const struct cm_principal *, const cJSON *,
+		    struct qs_args *);
 const char	*qs_parse_teams(const struct cm_principal *, const cJSON *,
 		    struct qs_args *);
 const char	*qs_parse_update(const struct cm_principal *, const cJSON *,

@@ -1,11 +1,14 @@
 /*
  * The parsers of the REST-only ops (ops.h): tags, notes, the
  * conversation list, message pages and transcripts, search, the queue
- * and its settings.  Query parameters arrive as strings, so numbers and
+ * and its settings, webhooks.  Query parameters arrive as strings, so numbers and
  * booleans go through qs_data_int() and qs_data_bool().
  */
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "httpc.h"
 #include "ops.h"
 #include "util.h"
 
@@ -233,6 +236,111 @@ qs_parse_canned(const struct cm_principal *u, const cJSON *data,
 		qs_push(a, a->json = cJSON_PrintUnformatted(e));
 	cJSON_Delete(e);
 	return (why);
+}
+
+/* The webhook events (qs.h). */
+const char *const qs_hook_events[] = {
+	"chat.created", "chat.queued", "chat.assigned", "chat.transferred",
+	"chat.closed", "chat.rated", "message.created", "agent.status", NULL
+};
+
+int
+qs_random_hex(char *out, size_t n)
+{
+	unsigned char	 raw[64];
+	size_t		 i;
+
+	if (n > sizeof(raw) || getrandom(raw, n, 0) != (ssize_t)n)
+		return (-1);
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	out[2 * n] = '\0';
+	return (0);
+}
+
+/*
+ * webhooks: mode (list | add | del | log, from "op"), webhook id (a new
+ * random one for add), for add the webhook as JSON {url, events,
+ * secret}, the secret 32 random hex digits unless given.
+ */
+const char *
+qs_parse_hooks(const struct cm_principal *u, const cJSON *data,
+    struct qs_args *a)
+{
+	const cJSON	*events, *e, *v;
+	const char	*mode, *id, *url, *secret;
+	char		 newid[16], gen[33];
+	struct cm_url	 parsed;
+	cJSON		*h, *list;
+	size_t		 i, j;
+	int		 seen[16] = { 0 };
+
+	if (qs_opt_str(data, "op", &mode) != NULL ||
+	    qs_opt_str(data, "id", &id) != NULL ||
+	    (id[0] != '\0' && !qs_valid_id(id)))
+		return ("a webhook's id is 1 to 128 characters of "
+		    "[A-Za-z0-9._-]");
+	if (strcmp(mode, "add") == 0) {
+		if (qs_random_hex(newid + 1, 6) == -1)
+			return ("no randomness for a new id");
+		newid[0] = 'w';
+		id = newid;
+	}
+	qs_push(a, mode);
+	qs_push(a, id);
+	if (strcmp(mode, "add") != 0)
+		return (NULL);		/* list, del, log: the script checks */
+	url = cm_json_str(data, "url");
+	if (url == NULL || strlen(url) > QS_HOOK_URL_MAX ||
+	    (strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0) ||
+	    strpbrk(url, " \t\r\n\"\\<>") != NULL ||
+	    cm_url_parse(url, &parsed) == -1)
+		return ("url must be an http:// or https:// URL of at most 512 "
+		    "characters");
+	for (i = 0; url[i] != '\0'; i++)
+		if ((unsigned char)url[i] < 0x21 || (unsigned char)url[i] > 0x7e)
+			return ("url must be an http:// or https:// URL of at "
+			    "most 512 characters");
+	events = cJSON_GetObjectItemCaseSensitive(data, "events");
+	if (!cJSON_IsArray(events) || cJSON_GetArraySize(events) == 0)
+		return ("events must be a non-empty array of event names");
+	cJSON_ArrayForEach(e, events) {
+		for (j = 0; qs_hook_events[j] != NULL && (!cJSON_IsString(e) ||
+		    strcmp(e->valuestring, qs_hook_events[j]) != 0); j++)
+			;
+		if (qs_hook_events[j] == NULL)
+			return ("events: each one of chat.created, chat.queued, "
+			    "chat.assigned, chat.transferred, chat.closed, "
+			    "chat.rated, message.created, agent.status");
+		if (seen[j]++)
+			return ("events: each event once");
+	}
+	v = cJSON_GetObjectItemCaseSensitive(data, "secret");
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (qs_random_hex(gen, 16) == -1)
+			return ("no randomness for a secret");
+		secret = gen;
+	} else {
+		secret = cm_json_str(data, "secret");
+		if (secret == NULL || secret[0] == '\0' ||
+		    strlen(secret) > QS_HOOK_SECRET_MAX)
+			return ("secret must be 1 to 128 printable characters");
+		for (i = 0; secret[i] != '\0'; i++)
+			if ((unsigned char)secret[i] < 0x20 ||
+			    (unsigned char)secret[i] > 0x7e)
+				return ("secret must be 1 to 128 printable "
+				    "characters");
+	}
+	h = cJSON_CreateObject();
+	cJSON_AddStringToObject(h, "url", url);
+	list = cJSON_AddArrayToObject(h, "events");
+	cJSON_ArrayForEach(e, events)
+		cJSON_AddItemToArray(list, cJSON_CreateString(e->valuestring));
+	cJSON_AddStringToObject(h, "secret", secret);
+	qs_push(a, a->json = cJSON_PrintUnformatted(h));
+	cJSON_Delete(h);
+	return (NULL);
 }
 
 /*

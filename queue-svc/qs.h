@@ -17,13 +17,15 @@
  *	presence.c	events to presence-svc: activity, watch-chat
  *	timer.c		the timer thread: inactivity, typing, ghost sockets,
  *			stats-update
- *	rest.c		the REST routes under /chat/conversations, /chat/queue
- *			and /chat/search
+ *	rest.c		the REST routes under /chat/conversations, /chat/queue,
+ *			/chat/webhooks and /chat/search
  *	transcript.c	transcripts as JSON, text or CSV
  *	context.c	a conversation's context export
  *	hours.c		business hours
  *	ice.c		WebRTC ICE servers
  *	teams.c		the teams' tree and escalation
+ *	hooks.c		webhooks: the dispatcher threads that deliver the
+ *			events the scripts emit (lua_hooks.c), signed
  *	scripts.c	assembles the scripts; lua_*.c hold their Lua
  *	text.c		UTF-8 checks
  */
@@ -184,6 +186,22 @@ cJSON	*qs_watch_event(struct cm_svc_ctx *, const struct cm_event_req *);
 int	qs_timer_init(const struct cm_cfg *, void *);
 void	qs_timer_fini(void *);
 
+/*
+ * hooks.c: webhooks.  The event kinds (NULL-terminated); the dispatcher
+ * threads (started and stopped with the timer: qs_hooks_init, _fini);
+ * after the webhooks op, the org's place in chat-hook-orgs (from the
+ * body's "_hooks", removed); n random bytes as 2n hex digits and a NUL.
+ */
+#define QS_HOOKS_MAX		20	/* webhooks per org */
+#define QS_HOOK_URL_MAX		512
+#define QS_HOOK_SECRET_MAX	128
+extern const char *const qs_hook_events[];
+int	qs_hooks_init(const struct cm_cfg *, void *);
+void	qs_hooks_fini(void *);
+void	qs_hooks_follow(struct cm_svc_ctx *, const char *org,
+	    struct qs_result *);
+int	qs_random_hex(char *out, size_t n);
+
 /* rest.c: the route table (cm_svc_def.rest). */
 extern const struct cm_rest_route qs_rest_routes[];
 
@@ -236,7 +254,8 @@ extern struct cm_script	qs_script_send, qs_script_pick, qs_script_takeover,
 			qs_script_timer, qs_script_stats, qs_script_ai_result,
 			qs_script_ai_queue, qs_script_watch, qs_script_persons,
 			qs_script_prefer, qs_script_label, qs_script_signal,
-			qs_script_canned, qs_script_teams;
+			qs_script_canned, qs_script_teams, qs_script_hooks,
+			qs_script_hook_q;
 
 /* lua_*.c: the Lua of the library and of each script. */
 extern const char qs_lua_base[], qs_lua_queue[], qs_lua_access[];
@@ -251,5 +270,6 @@ extern const char qs_lua_sock[], qs_lua_sweep[], qs_lua_timer[],
 extern const char qs_lua_ai_result[], qs_lua_ai_queue[];
 extern const char qs_lua_persons[], qs_lua_prefer[], qs_lua_label[],
 		qs_lua_signal[], qs_lua_canned[], qs_lua_teams[];
+extern const char qs_lua_hooks[], qs_lua_hook_q[];
 
 #endif

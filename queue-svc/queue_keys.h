@@ -48,7 +48,8 @@
  *	chat-canned:{ORG}		hash: id -> a canned response's JSON
  *	chat-teams:{ORG}		hash: team id -> {id, name, parent,
  *					lead, members}
- *	chat-org:{ORG}			hash: per-org settings (autoAssign)
+ *	chat-org:{ORG}			hash: per-org settings (autoAssign;
+ *					hooks: how many webhooks it has)
  *	chat-dirty:{ORG}		string: set when the stats changed
  *
  * Sockets and timers:
@@ -69,6 +70,18 @@
  *					"t:CHATID|ROLE:EMAIL" (typing) -> due
  *	chat-orgs			set of the orgs with queue-svc state,
  *					for the timer thread (no org tag)
+ *
+ * Webhooks (hooks.c, lua_hooks.c):
+ *	chat-webhooks:{ORG}		hash: webhook id -> {id, url, events,
+ *					secret, createdAt}
+ *	chat-hooks:{ORG}		stream of events: org, kind, json, ts
+ *					(MAXLEN ~ 10000; group "hooks")
+ *	chat-hook-due:{ORG}		zset: a delivery's JSON {d, w, e, a,
+ *					t, j} -> when it is due (ms); leased
+ *					60 s ahead while being sent
+ *	chat-hook-log:{ORG}:ID		list: the webhook's last 50 attempts
+ *	chat-hook-orgs			set of the orgs with webhooks, for the
+ *					dispatcher (no org tag)
  *
  * No TTLs but chat-away, chat-visitor, chat-preferred, chat-watchers and
  * chat-resolved (48 h): conversations are kept
@@ -116,7 +129,12 @@
 #define QS_FAM_CANNED	"chat-canned"
 #define QS_FAM_TEAMS	"chat-teams"
 #define QS_FAM_TIMERS	"chat-timers"
+#define QS_FAM_WEBHOOKS	"chat-webhooks"
+#define QS_FAM_HOOKS	"chat-hooks"
+#define QS_FAM_HOOK_DUE	"chat-hook-due"
+#define QS_FAM_HOOK_LOG	"chat-hook-log"
 #define QS_KEY_ORGS	"chat-orgs"
+#define QS_KEY_HOOK_ORGS "chat-hook-orgs"
 
 /* The queue of conversations that need no particular skill. */
 #define QS_SKILL_DEFAULT	"default"
@@ -137,13 +155,22 @@ qs_key_chat(const struct cm_cfg *cfg, const char *fam, const char *org,
 	return (cm_key(cfg, fam, org, chat, NULL, NULL));
 }
 
-/* The one key without an org: the set of orgs. */
+/* The keys without an org: the set of orgs, of orgs with webhooks. */
 static inline char *
 qs_key_orgs(const struct cm_cfg *cfg)
 {
 	struct cm_buf	 b = { 0 };
 
 	cm_buf_printf(&b, "%s%s", cfg->key_prefix, QS_KEY_ORGS);
+	return (b.data);
+}
+
+static inline char *
+qs_key_hook_orgs(const struct cm_cfg *cfg)
+{
+	struct cm_buf	 b = { 0 };
+
+	cm_buf_printf(&b, "%s%s", cfg->key_prefix, QS_KEY_HOOK_ORGS);
 	return (b.data);
 }
 

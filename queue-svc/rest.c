@@ -77,6 +77,12 @@ QS_REST(qs_rest_canned_del, .op = "canned", .status = 200, P1("id"),
 QS_REST(qs_rest_teams, .op = "teams", .status = 200, FIX("list"))
 QS_REST(qs_rest_team_put, .op = "teams", .status = 200, P1("id"), FIX("put"))
 QS_REST(qs_rest_team_del, .op = "teams", .status = 200, P1("id"), FIX("del"))
+QS_REST(qs_rest_hooks, .op = "webhooks", .status = 200, FIX("list"))
+QS_REST(qs_rest_hook_add, .op = "webhooks", .status = 201, FIX("add"))
+QS_REST(qs_rest_hook_del, .op = "webhooks", .status = 200, P1("id"),
+    FIX("del"))
+QS_REST(qs_rest_hook_log, .op = "webhooks", .status = 200, P1("id"),
+    FIX("log"))
 QS_REST(qs_rest_labels, .op = "labels", .status = 200, P1("chatId"))
 QS_REST(qs_rest_labeled, .op = "labels", .status = 200, .query = { "limit" })
 QS_REST(qs_rest_label, .op = "label-chat", .status = 200, P1("chatId"))
@@ -130,6 +136,10 @@ const struct cm_rest_route qs_rest_routes[] = {
 	{ "GET",	"/chat/canned/{}",		qs_rest_canned_get },
 	{ "PUT",	"/chat/canned/{}",		qs_rest_canned_put },
 	{ "DELETE",	"/chat/canned/{}",		qs_rest_canned_del },
+	{ "GET",	"/chat/webhooks",		qs_rest_hooks },
+	{ "POST",	"/chat/webhooks",		qs_rest_hook_add },
+	{ "DELETE",	"/chat/webhooks/{}",		qs_rest_hook_del },
+	{ "GET",	"/chat/webhooks/{}/deliveries",	qs_rest_hook_log },
 	{ "GET",	"/chat/queue",			qs_rest_queue },
 	{ "GET",	"/chat/queue/stats",		qs_rest_stats },
 	{ "GET",	"/chat/queue/agents",		qs_rest_agents },

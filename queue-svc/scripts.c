@@ -35,7 +35,9 @@ static const char qs_lua_fams[] =
 	FAM("F_VISITOR", QS_FAM_VISITOR) FAM("F_WATCHERS", QS_FAM_WATCHERS)
 	FAM("F_PREFERRED", QS_FAM_PREFERRED) FAM("F_LABELS", QS_FAM_LABELS)
 	FAM("F_LABELED", QS_FAM_LABELED) FAM("F_CANNED", QS_FAM_CANNED)
-	FAM("F_TEAMS", QS_FAM_TEAMS)
+	FAM("F_TEAMS", QS_FAM_TEAMS) FAM("F_WEBHOOKS", QS_FAM_WEBHOOKS)
+	FAM("F_HOOKS", QS_FAM_HOOKS) FAM("F_HOOK_DUE", QS_FAM_HOOK_DUE)
+	FAM("F_HOOK_LOG", QS_FAM_HOOK_LOG)
 	FAM("F_TIMERS", QS_FAM_TIMERS) FAM("F_DEFAULT", QS_SKILL_DEFAULT);
 
 struct cm_script qs_script_send, qs_script_pick, qs_script_takeover,
@@ -45,7 +47,8 @@ struct cm_script qs_script_send, qs_script_pick, qs_script_takeover,
     qs_script_queue, qs_script_sock, qs_script_sweep, qs_script_timer,
     qs_script_stats, qs_script_ai_result, qs_script_ai_queue,
     qs_script_watch, qs_script_persons, qs_script_prefer,
-    qs_script_label, qs_script_signal, qs_script_canned, qs_script_teams;
+    qs_script_label, qs_script_signal, qs_script_canned, qs_script_teams,
+    qs_script_hooks, qs_script_hook_q;
 
 static const struct {
 	struct cm_script	*script;
@@ -80,6 +83,8 @@ static const struct {
 	{ &qs_script_signal,	qs_lua_signal },
 	{ &qs_script_canned,	qs_lua_canned },
 	{ &qs_script_teams,	qs_lua_teams },
+	{ &qs_script_hooks,	qs_lua_hooks },
+	{ &qs_script_hook_q,	qs_lua_hook_q },
 };
 
 /*

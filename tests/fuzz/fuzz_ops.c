@@ -24,6 +24,7 @@ static const qs_parse_fn parsers[] = {
 	qs_parse_search, qs_parse_queue, qs_parse_status, qs_parse_agent,
 	qs_parse_settings, qs_parse_watch, qs_parse_none, qs_parse_prefer,
 	qs_parse_label, qs_parse_labels, qs_parse_signal, qs_parse_canned,
+	qs_parse_hooks,
 };
 
 int

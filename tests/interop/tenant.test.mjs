@@ -275,6 +275,11 @@ const REST = [
 	{ route: 'GET /chat/canned/{}', path: (X) => `/chat/canned/${X.cannedId}`, expect: 'refuse' },
 	{ route: 'PUT /chat/canned/{}', path: (X) => `/chat/canned/${X.cannedId}`, body: () => ({ title: 'hijacked', text: 'hijacked' }), expect: 'refuse' },
 	{ route: 'DELETE /chat/canned/{}', path: (X) => `/chat/canned/${X.cannedId}`, expect: 'refuse' },
+	{ route: 'GET /chat/webhooks', path: () => '/chat/webhooks', expect: 'scoped',
+	    check: (r) => assert.ok(r.status !== 200 || r.body.webhooks.every((h) => !h.url.includes(MARK_A) && !('secret' in h)), `org B's webhooks only: ${JSON.stringify(r.body)}`) },
+	{ route: 'POST /chat/webhooks', path: () => '/chat/webhooks', body: () => ({ url: `http://127.0.0.1:9/${MARK_B}`, events: ['chat.rated'] }), expect: 'scoped', creates: true },
+	{ route: 'GET /chat/webhooks/{}/deliveries', path: (X) => `/chat/webhooks/${X.webhookId}/deliveries`, expect: 'refuse' },
+	{ route: 'DELETE /chat/webhooks/{}', path: (X) => `/chat/webhooks/${X.webhookId}`, expect: 'refuse' },
 	{ route: 'GET /chat/labels', path: () => '/chat/labels?limit=200', expect: 'scoped',
 	    check: (r) => assert.ok(r.status !== 200 || r.body.labels.every((l) => l.chatId === B.chat), `org B's labels only: ${JSON.stringify(r.body)}`) },
 	{ route: 'GET /chat/search', path: (X) => `/chat/search?q=${X.searchWord}`, expect: 'scoped',
@@ -466,9 +471,11 @@ before(async () => {
 		cust1: { ...A.cust1, email: `ghost-${rnd()}@tenant-a.example` },
 		chatActive: rnd(20), chatQueued: rnd(20), chatClosed: rnd(20),
 		noteId: typeof A.noteId === 'number' ? A.noteId + 100000 : `${String(A.noteId).replace(/./g, 'x')}`, roomId: `groom-${rnd(8)}`, tag: `gtag-${rnd(6)}`,
-		cfgId: `gcfg-${rnd(6)}`, faqId: `g${rnd(11)}`, skill: `gskill${rnd(4)}`, searchWord: 'nosuchwordanywhere',
+		cfgId: `gcfg-${rnd(6)}`, faqId: `g${rnd(11)}`, webhookId: `w${rnd(12)}`, skill: `gskill${rnd(4)}`, searchWord: 'nosuchwordanywhere',
 	};
 
+	// A webhook, last, for an event nothing sends after this (its keys stay put).
+	A.webhookId = okRest(await api(admin, 'POST', '/chat/webhooks', { url: `http://127.0.0.1:9/${MARK_A}`, events: ['chat.rated'], secret: `s-${MARK_A}` }), 'A webhook').webhook.id;
 	A.snapshot = await snapshotA();
 	await sleep(500);	// org A's own last events (stats-update is throttled)
 	A.marks = Object.fromEntries(A_KEYS.map((k) => [k, sock[k].events.length]));

@@ -28,7 +28,7 @@
 #define HTTPC_READ	16384
 
 struct httpc {
-	struct aib_http	*h;
+	struct cm_http	*h;
 	int		 fd;
 	SSL		*ssl;
 	int		 done;		/* the response ended */
@@ -40,7 +40,7 @@ static pthread_once_t	 httpc_once = PTHREAD_ONCE_INIT;
 static const char	*httpc_ca_file;
 
 int
-aib_url_parse(const char *url, struct aib_url *u)
+cm_url_parse(const char *url, struct cm_url *u)
 {
 	const char	*p, *hend, *slash;
 	size_t		 n;
@@ -104,7 +104,7 @@ httpc_ctx_init(void)
 	    SSL_CTX_load_verify_locations(httpc_ctx, httpc_ca_file,
 	    NULL) != 1)
 		snprintf(httpc_ctx_err, sizeof(httpc_ctx_err), "cannot load "
-		    "ai_tls_ca_file %s", httpc_ca_file);
+		    "the CA file %s", httpc_ca_file);
 }
 
 /*
@@ -137,7 +137,7 @@ httpc_wait(struct httpc *c, short events)
 static int
 httpc_connect(struct httpc *c)
 {
-	const struct aib_url	*u = c->h->url;
+	const struct cm_url	*u = c->h->url;
 	struct addrinfo		 hints, *res, *ai;
 	socklen_t		 len = sizeof(int);
 	int			 rv, soerr = 0;
@@ -322,7 +322,7 @@ httpc_on_done(http_parser *p)
 static int
 httpc_send(struct httpc *c)
 {
-	const struct aib_http	*h = c->h;
+	const struct cm_http	*h = c->h;
 	struct cm_buf		 b = { 0 };
 	int			 v6 = strchr(h->url->host, ':') != NULL, rv;
 
@@ -330,8 +330,9 @@ httpc_send(struct httpc *c)
 	    h->url->path, v6 ? "[" : "", h->url->host, v6 ? "]" : "");
 	if (strcmp(h->url->port, h->url->tls ? "443" : "80") != 0)
 		cm_buf_printf(&b, ":%s", h->url->port);
-	cm_buf_printf(&b, "\r\nUser-Agent: confab-ai\r\nConnection: close\r\n"
-	    "Content-Length: %zu\r\n%s\r\n", h->body_len,
+	cm_buf_printf(&b, "\r\nUser-Agent: %s\r\nConnection: close\r\n"
+	    "Content-Length: %zu\r\n%s\r\n", h->user_agent != NULL ?
+	    h->user_agent : "confab-ai", h->body_len,
 	    h->headers != NULL ? h->headers : "");
 	rv = httpc_write(c, b.data, b.len);
 	cm_buf_free(&b);
@@ -341,7 +342,7 @@ httpc_send(struct httpc *c)
 }
 
 int
-aib_http_request(struct aib_http *h)
+cm_http_request(struct cm_http *h)
 {
 	struct httpc		 c = { h, -1, NULL, 0 };
 	http_parser_settings	 set;

@@ -1,8 +1,8 @@
 /*
- * A small blocking HTTP/1.1 client for the model endpoints: one request
- * per connection, over TCP or TLS (OpenSSL, TLS 1.2 or later, the
- * server's certificate checked against the system's CAs and
- * ai_tls_ca_file, and its name against the URL's host).  The response
+ * A small blocking HTTP/1.1 client (confab-ai's model endpoints,
+ * queue-svc's webhooks): one request per connection, over TCP or TLS
+ * (OpenSSL, TLS 1.2 or later, the server's certificate checked against
+ * the system's CAs and ca_file, and its name against the URL's host).  The response
  * is parsed by http_parser, which undoes chunked transfer encoding, and
  * its body handed over as it arrives, so a streamed answer can be shown
  * while it is written.
@@ -10,12 +10,12 @@
  * The caller's tick runs at least every 100 ms while the client waits
  * (DNS excepted), so a deadline or a cancel takes effect promptly.
  */
-#ifndef AIB_HTTPC_H
-#define AIB_HTTPC_H
+#ifndef CM_HTTPC_H
+#define CM_HTTPC_H
 
 #include <stddef.h>
 
-struct aib_url {
+struct cm_url {
 	int	 tls;
 	char	 host[256];
 	char	 port[8];
@@ -23,16 +23,18 @@ struct aib_url {
 };
 
 /* Parses http[s]://host[:port][/path]; 0, or -1 if it is not one. */
-int	aib_url_parse(const char *url, struct aib_url *u);
+int	cm_url_parse(const char *url, struct cm_url *u);
 
-struct aib_http {
+struct cm_http {
 	/* In. */
 	const char		*method;
-	const struct aib_url	*url;
+	const struct cm_url	*url;
 	const char		*headers;	/* "Name: value\r\n" lines */
 	const char		*body;
 	size_t			 body_len;
-	const char		*ca_file;	/* extra CAs, or NULL */
+	const char		*ca_file;	/* extra CAs, or NULL; the first
+						   request's counts */
+	const char		*user_agent;	/* NULL: confab-ai */
 	/* Body bytes as they come; -1 stops the request. */
 	int			(*on_body)(void *arg, const char *p, size_t n);
 	/* Between waits; -1 stops the request. */
@@ -49,6 +51,6 @@ struct aib_http {
  * response ended (any status), or -1 with h->err set, or with
  * h->stopped when a callback asked to stop.
  */
-int	aib_http_request(struct aib_http *h);
+int	cm_http_request(struct cm_http *h);
 
 #endif
