@@ -179,8 +179,7 @@ struct aib_worker {
 	int64_t			 next_claim;	/* mono ms */
 	int64_t			 next_beat;	/* mono ms */
 	int64_t			 next_sweep;	/* mono ms */
-	int64_t			 retry_at;	/* mono ms: Redis reconnect */
-	int			 backoff_ms;
+	struct cm_redis_retry	 retry;		/* Redis reconnect */
 };
 
 /* main.c: the one state of the process. */

@@ -149,20 +149,11 @@ worker_redis(struct aib_worker *w)
 {
 	redisReply	*r;
 	char		*stream;
-	int64_t		 now = cm_mono_ms();
 
 	if (w->ctx.redis != NULL)
 		return (0);
-	if (now < w->retry_at)
+	if (cm_redis_link(&w->ctx, &w->retry, WORKER_BACKOFF_MAX_MS) == -1)
 		return (-1);
-	if ((w->ctx.redis = cm_redis_connect(w->ctx.cfg)) == NULL) {
-		w->backoff_ms = w->backoff_ms == 0 ? 100 :
-		    w->backoff_ms * 2 > WORKER_BACKOFF_MAX_MS ?
-		    WORKER_BACKOFF_MAX_MS : w->backoff_ms * 2;
-		w->retry_at = now + w->backoff_ms;
-		return (-1);
-	}
-	w->backoff_ms = 0;
 	stream = aib_jobs_key(w->ctx.cfg);
 	r = cm_redis_command(&w->ctx, "XGROUP CREATE %s %s 0 MKSTREAM",
 	    stream, AIB_GROUP);

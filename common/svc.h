@@ -196,6 +196,19 @@ int	cm_redis_pipeline(struct cm_svc_ctx *ctx, int n,
 redisContext *cm_redis_connect(const struct cm_cfg *cfg);
 
 /*
+ * A background thread's Redis link (ctx->redis): when it has none and
+ * the time has come, connects to ctx->cfg's Redis, else waits; the wait
+ * after a failure is 100 ms, doubling to max_ms.  Returns 0 with a link,
+ * -1 without one.  r starts zeroed.
+ */
+struct cm_redis_retry {
+	int64_t		 at;		/* cm_mono_ms() of the next attempt */
+	int		 backoff_ms;
+};
+int	cm_redis_link(struct cm_svc_ctx *ctx, struct cm_redis_retry *r,
+	    int max_ms);
+
+/*
  * Builds a key: prefix + family + ":{" + org + "}" + (":" + rest for
  * each rest part that is not NULL).  Returns a malloc'd string.
  */

@@ -74,6 +74,26 @@ cm_redis_connect(const struct cm_cfg *cfg)
 	return (c);
 }
 
+int
+cm_redis_link(struct cm_svc_ctx *ctx, struct cm_redis_retry *r, int max_ms)
+{
+	int64_t	 now;
+
+	if (ctx->redis != NULL)
+		return (0);
+	if ((now = cm_mono_ms()) < r->at)
+		return (-1);
+	if ((ctx->redis = cm_redis_connect(ctx->cfg)) != NULL) {
+		r->backoff_ms = 0;
+		return (0);
+	}
+	r->backoff_ms = r->backoff_ms == 0 ? 100 : r->backoff_ms * 2;
+	if (r->backoff_ms > max_ms)
+		r->backoff_ms = max_ms;
+	r->at = now + r->backoff_ms;
+	return (-1);
+}
+
 /* Returns 0, or -1 after logging why (never the password). */
 static int
 redis_auth(redisContext *c, const char *password)

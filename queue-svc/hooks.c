@@ -57,8 +57,7 @@ struct qs_hook_thread {
 	int			 running;
 	char			 consumer[96];
 	int64_t			 next_claim;
-	int64_t			 retry_at;
-	int			 backoff_ms;
+	struct cm_redis_retry	 retry;
 };
 
 static struct qs_hook_thread	qs_hook_threads[QS_HOOK_THREADS];
@@ -141,21 +140,7 @@ qs_hooks_fini(void *app)
 static int
 qs_hooks_redis(struct qs_hook_thread *t)
 {
-	int64_t	 now;
-
-	if (t->ctx.redis != NULL)
-		return (0);
-	if ((now = cm_mono_ms()) < t->retry_at)
-		return (-1);
-	if ((t->ctx.redis = cm_redis_connect(t->cfg)) != NULL) {
-		t->backoff_ms = 0;
-		return (0);
-	}
-	t->backoff_ms = t->backoff_ms == 0 ? 100 : t->backoff_ms * 2;
-	if (t->backoff_ms > QS_HOOK_BACKOFF_MAX_MS)
-		t->backoff_ms = QS_HOOK_BACKOFF_MAX_MS;
-	t->retry_at = now + t->backoff_ms;
-	return (-1);
+	return (cm_redis_link(&t->ctx, &t->retry, QS_HOOK_BACKOFF_MAX_MS));
 }
 
 static void

@@ -46,8 +46,7 @@ struct qs_timer {
 	int			 running;
 	int64_t			 next_sweep;
 	int64_t			 next_forget;
-	int64_t			 retry_at;
-	int			 backoff_ms;
+	struct cm_redis_retry	 retry;
 };
 
 /* The one timer thread of the process, owned by this file. */
@@ -137,21 +136,7 @@ qs_timer_main(void *arg)
 static int
 qs_timer_redis(struct qs_timer *t)
 {
-	int64_t	 now;
-
-	if (t->ctx.redis != NULL)
-		return (0);
-	if ((now = cm_mono_ms()) < t->retry_at)
-		return (-1);
-	if ((t->ctx.redis = cm_redis_connect(t->cfg)) != NULL) {
-		t->backoff_ms = 0;
-		return (0);
-	}
-	t->backoff_ms = t->backoff_ms == 0 ? 100 : t->backoff_ms * 2;
-	if (t->backoff_ms > QS_BACKOFF_MAX_MS)
-		t->backoff_ms = QS_BACKOFF_MAX_MS;
-	t->retry_at = now + t->backoff_ms;
-	return (-1);
+	return (cm_redis_link(&t->ctx, &t->retry, QS_BACKOFF_MAX_MS));
 }
 
 static void
